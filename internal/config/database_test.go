@@ -1,0 +1,167 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestParseDatabaseURL(t *testing.T) {
+	type want struct {
+		host, user, password, database string
+		port                           int
+		params                         map[string]string
+		str                            string // String(), redacted
+		conn                           string // ConnString()
+	}
+	tests := []struct {
+		name string
+		in   string
+		want want
+	}{
+		{
+			name: "heroku",
+			in:   "postgres://u8ab:p3f00d@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq",
+			want: want{host: "ec2-1-2-3-4.compute-1.amazonaws.com", port: 5432, user: "u8ab", password: "p3f00d", database: "d9kq", params: map[string]string{},
+				str:  "postgres://u8ab:********@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq",
+				conn: "postgres://u8ab:p3f00d@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq"},
+		},
+		{
+			name: "sslmode kept with other params, sorted",
+			in:   "postgres://user:pass@host:5432/db?sslmode=require&application_name=zdcd%20release",
+			want: want{host: "host", port: 5432, user: "user", password: "pass", database: "db",
+				params: map[string]string{"sslmode": "require", "application_name": "zdcd release"},
+				str:    "postgres://user:********@host:5432/db?application_name=zdcd+release&sslmode=require",
+				conn:   "postgres://user:pass@host:5432/db?application_name=zdcd+release&sslmode=require"},
+		},
+		{
+			name: "postgresql scheme, upper case, no port",
+			in:   "PostgreSQL://user:pass@db.example.com/app",
+			want: want{host: "db.example.com", port: 5432, user: "user", password: "pass", database: "app", params: map[string]string{},
+				str:  "postgres://user:********@db.example.com:5432/app",
+				conn: "postgres://user:pass@db.example.com:5432/app"},
+		},
+		{
+			name: "percent-encoded password with @ : / and %",
+			in:   "postgres://us%40er:p%40ss%3Aw%2Ford%25@host:6543/db",
+			want: want{host: "host", port: 6543, user: "us@er", password: "p@ss:w/ord%", database: "db", params: map[string]string{},
+				str:  "postgres://us%40er:********@host:6543/db",
+				conn: "postgres://us%40er:p%40ss%3Aw%2Ford%25@host:6543/db"},
+		},
+		{
+			name: "IPv6",
+			in:   "postgres://user:pass@[2001:db8::1]:5433/db",
+			want: want{host: "2001:db8::1", port: 5433, user: "user", password: "pass", database: "db", params: map[string]string{},
+				str:  "postgres://user:********@[2001:db8::1]:5433/db",
+				conn: "postgres://user:pass@[2001:db8::1]:5433/db"},
+		},
+		{
+			name: "IPv6 loopback without port",
+			in:   "postgres://user@[::1]/db",
+			want: want{host: "::1", port: 5432, user: "user", database: "db", params: map[string]string{},
+				str:  "postgres://user@[::1]:5432/db",
+				conn: "postgres://user@[::1]:5432/db"},
+		},
+		{
+			name: "no user, no password",
+			in:   "postgres://localhost/db",
+			want: want{host: "localhost", port: 5432, database: "db", params: map[string]string{},
+				str:  "postgres://localhost:5432/db",
+				conn: "postgres://localhost:5432/db"},
+		},
+		{
+			name: "unix socket in host parameter",
+			in:   "postgres:///db?host=/var/run/postgresql&port=5433",
+			want: want{host: "/var/run/postgresql", port: 5433, database: "db", params: map[string]string{},
+				str:  "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql&port=5433",
+				conn: "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql&port=5433"},
+		},
+		{
+			name: "password parameter overrides and is redacted",
+			in:   "postgres://user:old@host/db?password=s3cret&sslpassword=k3y",
+			want: want{host: "host", port: 5432, user: "user", password: "s3cret", database: "db", params: map[string]string{"sslpassword": "k3y"},
+				str:  "postgres://user:********@host:5432/db?sslpassword=********",
+				conn: "postgres://user:s3cret@host:5432/db?sslpassword=k3y"},
+		},
+		{
+			name: "encoded database name, surrounding whitespace",
+			in:   " postgres://u:p@h:5432/my%20db\n",
+			want: want{host: "h", port: 5432, user: "u", password: "p", database: "my db", params: map[string]string{},
+				str:  "postgres://u:********@h:5432/my%20db",
+				conn: "postgres://u:p@h:5432/my%20db"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := ParseDatabaseURL(tt.in)
+			if err != nil {
+				t.Fatalf("ParseDatabaseURL: %v", err)
+			}
+			got := want{host: d.Host, port: d.Port, user: d.User, password: d.Password.Reveal(), database: d.Database,
+				params: d.Params, str: d.String(), conn: d.ConnString()}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+			// The connection string round-trips, and pgx reads the same parts from it.
+			again, err := ParseDatabaseURL(d.ConnString())
+			if err != nil {
+				t.Fatalf("reparse ConnString: %v", err)
+			}
+			if again.ConnString() != d.ConnString() || again.Password.Reveal() != d.Password.Reveal() {
+				t.Errorf("ConnString does not round-trip: %s", again)
+			}
+			pc, err := pgx.ParseConfig(d.ConnString())
+			if err != nil {
+				t.Fatalf("pgx.ParseConfig(ConnString): %v", err)
+			}
+			if pc.Host != d.Host || int(pc.Port) != d.Port || (d.User != "" && pc.User != d.User) || pc.Password != d.Password.Reveal() || pc.Database != d.Database {
+				t.Errorf("pgx reads host=%q port=%d user=%q database=%q", pc.Host, pc.Port, pc.User, pc.Database)
+			}
+		})
+	}
+}
+
+func TestParseDatabaseURLErrors(t *testing.T) {
+	const expected = "expected postgres://user:password@host:5432/database"
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "  ", "it is empty; " + expected},
+		{"wrong scheme", "mysql://user:hunter2@host/db", "scheme must be postgres:// or postgresql://"},
+		{"http", "https://user:hunter2@host/db", "scheme must be postgres:// or postgresql://"},
+		{"garbage", "hunter2 is not a url", "it is not a URL; " + expected},
+		{"key=value conninfo", "host=h user=u password=hunter2 dbname=d", "it is not a URL; " + expected},
+		{"no host", "postgres://user:hunter2@/db", "it names no host; " + expected},
+		{"no host at all", "postgres:///db", "it names no host; " + expected},
+		{"no database", "postgres://user:hunter2@host:5432", "it names no database; " + expected},
+		{"no database, slash", "postgres://user:hunter2@host:5432/", "it names no database; " + expected},
+		{"port not a number", "postgres://user:hunter2@host:54x2/db", "port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)"},
+		{"port out of range", "postgres://user:hunter2@host:70000/db", "port must be a number from 1 to 65535"},
+		{"port zero", "postgres://user:hunter2@host:0/db", "port must be a number from 1 to 65535"},
+		{"port parameter", "postgres://user:hunter2@host/db?port=abc", "port must be a number from 1 to 65535"},
+		{"unencoded slash in password", "postgres://user:hun/ter2@host:5432/db", "port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)"},
+		{"bad percent-encoding", "postgres://user:hunter2%zz@host/db", "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"},
+		{"hash in password", "postgres://user:hunter2#x@host/db", "it contains '#', which starts a URL fragment; percent-encode it as %23 in the user name or password"},
+		{"IPv6 without brackets", "postgres://user:hunter2@2001:db8::1:5432/db", "an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database"},
+		{"several hosts", "postgres://user:hunter2@h1:5432,h2:5432/db", "it names several hosts, which zdcd does not support; name one host"},
+		{"control character", "postgres://user:hunter2@host/db\x00", "it contains a control character; " + expected + " on one line"},
+		{"bad query", "postgres://user:hunter2@host/db?sslmode=%zz", "its query string is invalid; percent-encode special characters in parameter values (% as %25)"},
+		{"bad host character", "postgres://user:hunter2@ho%20st/db", "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := ParseDatabaseURL(tt.in)
+			if err == nil {
+				t.Fatalf("ParseDatabaseURL succeeded: %s", d)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n got %q\nwant %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error quotes the input or spans lines: %q", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,76 @@
+package report
+
+import (
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+)
+
+// The github format: one workflow command per finding, then one summary notice.
+//
+//	::error file=shop/migrations/0007_remove_price.py,line=12,title=remove-field::<message> Fix: <fix>
+//	::warning file=...,line=...,title=<rule>::<message> Fix: <fix>
+//	::notice::3 pending migrations, 1 unsafe: release refused
+//
+// Unsafe findings are errors, warnings are warnings; a migration without findings gets no
+// annotation. Data is escaped (% CR LF), property values also ':' and ','. line is left out when
+// unknown, file when the migration has none.
+func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
+	var b strings.Builder
+	for _, mr := range r.Migrations {
+		path := ""
+		if mr.Migration.File != "" {
+			path = annotationPath(mr.Migration.File, o)
+		}
+		for _, f := range mr.Findings {
+			level := "warning"
+			if f.Severity == analysis.Unsafe {
+				level = "error"
+			}
+			var props []string
+			if path != "" {
+				props = append(props, "file="+escapeProperty(path))
+			}
+			if f.Line > 0 {
+				props = append(props, "line="+strconv.Itoa(f.Line))
+			}
+			props = append(props, "title="+escapeProperty(f.Rule))
+			msg := f.Message
+			if f.Fix != "" {
+				msg += " Fix: " + f.Fix
+			}
+			b.WriteString("::" + level + " " + strings.Join(props, ",") + "::" + escapeData(msg) + "\n")
+		}
+	}
+	b.WriteString("::notice::" + escapeData(Summary(r)) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// annotationPath joins a migration's file to the project directory and makes it relative to the
+// working directory when it lies inside it; otherwise it stays as joined. Slashes are forward.
+func annotationPath(file string, o Options) string {
+	p := filepath.FromSlash(file)
+	if !filepath.IsAbs(p) && o.ProjectDir != "" {
+		p = filepath.Join(o.ProjectDir, p)
+	}
+	if o.WorkDir != "" && filepath.IsAbs(p) == filepath.IsAbs(o.WorkDir) {
+		if rel, err := filepath.Rel(o.WorkDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			p = rel
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(p))
+}
+
+// escapeData escapes a workflow command's message: %, CR and LF.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value: as data, plus ':' and ','.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

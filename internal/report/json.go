@@ -1,0 +1,127 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+)
+
+// JSONReport is the JSON format: a public contract, kept stable (DESIGN.md, "Report contract").
+// Keys are encoded in the order of the fields below, indented by two spaces, with a trailing
+// newline, and with <, > and & left as they are. Lists are never null: an empty list is [].
+//
+// Contract fields (never renamed, removed or retyped):
+//
+//	safe, nightly, server_version, migrations[]
+//	migrations[]: app, name, file, safe, findings[]
+//	findings[]:   rule, severity, operation, line, statement, message, fix
+//
+// Additions (beyond the contract; consumers must ignore keys they do not know, and zdcd may add
+// more the same way):
+//
+//	migrations[].atomic      Migration.atomic: false means no transaction around the migration.
+//	migrations[].replaces    the migrations a squashed migration stands for, as "app.name".
+//	migrations[].operations  every operation of the migration, in order:
+//	    operation  the operation's class ("AddField")
+//	    line       its line in the migration file (0 when unknown)
+//	    sql        every SQL statement Django runs for it, in the order Django emits them;
+//	               for SeparateDatabaseAndState, those of its database operations; [] for
+//	               RunPython and state-only operations
+//	    deferred   the indexes into sql of the statements Django defers to the end of the
+//	               migration (indexes, foreign keys); omitted when there are none
+type JSONReport struct {
+	Safe          bool            `json:"safe"`
+	Nightly       bool            `json:"nightly"`
+	ServerVersion int             `json:"server_version"`
+	Migrations    []JSONMigration `json:"migrations"`
+}
+
+// JSONMigration is one pending migration in JSONReport.
+type JSONMigration struct {
+	App      string        `json:"app"`
+	Name     string        `json:"name"`
+	File     string        `json:"file"`
+	Safe     bool          `json:"safe"`
+	Findings []JSONFinding `json:"findings"`
+	// Additions to the contract.
+	Atomic     bool            `json:"atomic"`
+	Replaces   []string        `json:"replaces"`
+	Operations []JSONOperation `json:"operations"`
+}
+
+// JSONFinding is one finding in JSONReport.
+type JSONFinding struct {
+	Rule      string `json:"rule"`
+	Severity  string `json:"severity"`
+	Operation string `json:"operation"`
+	Line      int    `json:"line"`
+	Statement string `json:"statement"`
+	Message   string `json:"message"`
+	Fix       string `json:"fix"`
+}
+
+// JSONOperation is one operation of a migration in JSONReport (an addition to the contract).
+type JSONOperation struct {
+	Operation string   `json:"operation"`
+	Line      int      `json:"line"`
+	SQL       []string `json:"sql"`
+	Deferred  []int    `json:"deferred,omitempty"`
+}
+
+// NewJSONReport builds the JSON form of r.
+func NewJSONReport(r *analysis.Result) JSONReport {
+	out := JSONReport{
+		Safe:          r.Safe,
+		Nightly:       r.Nightly,
+		ServerVersion: r.ServerVersion,
+		Migrations:    make([]JSONMigration, 0, len(r.Migrations)),
+	}
+	for _, mr := range r.Migrations {
+		m := mr.Migration
+		jm := JSONMigration{
+			App:        m.App,
+			Name:       m.Name,
+			File:       m.File,
+			Safe:       mr.Safe,
+			Findings:   make([]JSONFinding, 0, len(mr.Findings)),
+			Atomic:     m.Atomic,
+			Replaces:   make([]string, 0, len(m.Replaces)),
+			Operations: make([]JSONOperation, 0, len(m.Operations)),
+		}
+		for _, f := range mr.Findings {
+			jm.Findings = append(jm.Findings, JSONFinding{
+				Rule:      f.Rule,
+				Severity:  string(f.Severity),
+				Operation: f.Operation,
+				Line:      f.Line,
+				Statement: f.Statement,
+				Message:   f.Message,
+				Fix:       f.Fix,
+			})
+		}
+		for _, k := range m.Replaces {
+			jm.Replaces = append(jm.Replaces, k.String())
+		}
+		for i := range m.Operations {
+			op := &m.Operations[i]
+			jo := JSONOperation{Operation: op.Class, Line: op.Line, SQL: []string{}}
+			for j, s := range statements(op) {
+				jo.SQL = append(jo.SQL, s.SQL)
+				if s.Deferred {
+					jo.Deferred = append(jo.Deferred, j)
+				}
+			}
+			jm.Operations = append(jm.Operations, jo)
+		}
+		out.Migrations = append(out.Migrations, jm)
+	}
+	return out
+}
+
+func renderJSON(w io.Writer, r *analysis.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(NewJSONReport(r))
+}
