@@ -144,6 +144,9 @@ type Model struct {
 	TableAfter  string `json:"table_after,omitempty"`
 	// Managed is Meta.managed (unmanaged models get no SQL).
 	Managed bool `json:"managed"`
+	// Proxy is Meta.proxy: a proxy model has no table of its own (TableBefore/TableAfter are its
+	// concrete model's), so CreateModel of a proxy creates nothing.
+	Proxy bool `json:"proxy,omitempty"`
 }
 
 // Field describes a model field as the database sees it.
@@ -160,10 +163,10 @@ type Field struct {
 	// Default is the Python-side default, nil when the field has none.
 	Default *Default `json:"default,omitempty"`
 	// DBDefault is the database default (Django 5.0+ db_default), nil when none.
-	DBDefault *Default `json:"db_default,omitempty"`
-	Unique     bool `json:"unique"`
-	DBIndex    bool `json:"db_index"`
-	PrimaryKey bool `json:"primary_key"`
+	DBDefault  *Default `json:"db_default,omitempty"`
+	Unique     bool     `json:"unique"`
+	DBIndex    bool     `json:"db_index"`
+	PrimaryKey bool     `json:"primary_key"`
 	// Related is "app_label.ModelName" of a relation's target; RelatedTable its table.
 	Related      string `json:"related,omitempty"`
 	RelatedTable string `json:"related_table,omitempty"`
