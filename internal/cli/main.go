@@ -1,0 +1,174 @@
+// Package cli is zdcd-release's command line: one file per subcommand, each parsing its flags
+// into an Options struct and calling run(opts). Errors come back to Main, the one place that
+// maps them to the exit codes of DESIGN.md.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/zdcd/zdcd/internal/config"
+)
+
+// Exit codes, the same for every command (DESIGN.md).
+const (
+	ExitOK             = 0 // done: nothing pending, everything applied, or (check) everything safe
+	ExitRefused        = 1 // unsafe migrations pending and not approved; nothing changed
+	ExitUsage          = 2 // usage or configuration error; nothing changed
+	ExitFailed         = 3 // a migration failed; the database is consistent
+	ExitRecoveryFailed = 4 // recovery failed: a human must act
+)
+
+// IO is where a command reads and writes; the report goes to Out, logs and errors to Err.
+type IO struct {
+	Out io.Writer
+	Err io.Writer
+	// OutIsTTY is true when Out is a terminal (colour allowed unless NO_COLOR is set).
+	OutIsTTY bool
+	// Environ is the environment handed to child processes (the Django helper).
+	Environ []string
+	// Getwd returns the working directory.
+	Getwd func() (string, error)
+}
+
+// System returns the process's real IO.
+func System() IO {
+	return IO{
+		Out:      os.Stdout,
+		Err:      os.Stderr,
+		OutIsTTY: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "",
+		Environ:  os.Environ(),
+		Getwd:    os.Getwd,
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, io IO) error
+}
+
+func commands() []command {
+	return []command{
+		{"check", "print the pending migrations, the SQL they run and a verdict; exit 1 if any is unsafe", runCheck},
+		{"config", "print the effective configuration, secrets redacted", runConfig},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// Main runs zdcd-release with args (args[0] is the program name) and returns the exit code.
+func Main(args []string, io IO) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) < 2 {
+		usage(io.Err)
+		return ExitUsage
+	}
+	name, rest := args[1], args[2:]
+	switch name {
+	case "help", "-h", "--help":
+		usage(io.Out)
+		return ExitOK
+	case "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return exit(io.Err, c.run(ctx, rest, io))
+		}
+	}
+	fmt.Fprintf(io.Err, "zdcd-release: unknown command %q: run `zdcd-release help` for the list\n", name)
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: zdcd-release <command> [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nConfiguration comes from the environment: run `zdcd-release config` to see it.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 refused (unsafe), 2 usage or configuration error, 3 migration failed, 4 recovery failed.")
+}
+
+// usageError is a bad flag or argument.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// errRefused means unsafe migrations are pending and not approved. The report already said why.
+var errRefused = errors.New("refused: unsafe migrations pending")
+
+// exit prints err as one line and returns its exit code.
+func exit(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := exitCode(err)
+	var several config.Errors
+	switch {
+	case errors.Is(err, errRefused), errors.Is(err, flag.ErrHelp):
+		// The report, or the flag set's usage, already said it all.
+	case errors.As(err, &several):
+		// One line per bad variable, so a failed release shows every fix to make.
+		for _, e := range several {
+			fmt.Fprintln(w, "zdcd-release: "+oneLine(e.Error()))
+		}
+	default:
+		fmt.Fprintln(w, "zdcd-release: "+oneLine(err.Error()))
+	}
+	return code
+}
+
+// exitCode is the one place errors become exit codes. Everything check and config can fail on is
+// a usage or configuration problem that changed nothing: 2. The release flow brings its own
+// typed errors for 3 and 4.
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.Is(err, errRefused):
+		return ExitRefused
+	default:
+		return ExitUsage
+	}
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, io IO) *flag.FlagSet {
+	fs := flag.NewFlagSet("zdcd-release "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	return fs
+}
+
+// parseFlags parses args, rejecting positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
