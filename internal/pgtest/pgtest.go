@@ -75,8 +75,12 @@ func Start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	reapOrphans(bin)
 	dir, err := os.MkdirTemp("", "zdcd-pg-")
 	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
 	c := &Cluster{BinDir: bin, Dir: dir, Password: randomHex(12)}
@@ -203,6 +207,30 @@ func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	return err
+}
+
+// ownerFile holds the pid of the process that started a cluster.
+const ownerFile = "owner.pid"
+
+// reapOrphans stops and removes clusters left behind by processes that died without stopping
+// them (a test binary killed by its timeout, a demo interrupted): a server nobody owns any more.
+func reapOrphans(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "zdcd-pg-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid == os.Getpid() || syscall.Kill(pid, 0) == nil {
+			continue // still owned by a live process
+		}
+		c := &Cluster{BinDir: bin, Dir: dir}
+		if os.Geteuid() == 0 {
+			c.cred, _ = unprivileged()
+		}
+		_ = c.Stop()
+	}
 }
 
 // unprivileged returns the credential of a user PostgreSQL may run as.

@@ -2,6 +2,10 @@ package pgtest
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -42,5 +46,33 @@ func TestNewDatabaseIsFreshAndPasswordProtected(t *testing.T) {
 	if conn, err := pgx.Connect(ctx, bad.URL("postgres")); err == nil {
 		conn.Close(ctx)
 		t.Fatal("connected with a wrong password")
+	}
+}
+
+// A cluster whose owner died is stopped and removed by the next Start.
+func TestStartReapsOrphans(t *testing.T) {
+	orphan, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(orphan.Dir, ownerFile), []byte(strconv.Itoa(dead.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Stop()
+	if _, err := os.Stat(orphan.Dir); !os.IsNotExist(err) {
+		_ = orphan.Stop()
+		t.Fatalf("orphaned cluster %s was not removed (stat: %v)", orphan.Dir, err)
+	}
+	if conn, err := pgx.Connect(context.Background(), orphan.URL("postgres")); err == nil {
+		conn.Close(context.Background())
+		t.Fatal("orphaned server still accepts connections")
 	}
 }

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/zdcd/zdcd/internal/pgtest"
 )
@@ -48,9 +50,27 @@ func demo(binary, app string) error {
 	if err != nil {
 		return err
 	}
+	stopped := make(chan struct{})
+	stop := func() {
+		select {
+		case <-stopped:
+		default:
+			close(stopped)
+			_ = cluster.Stop()
+		}
+	}
 	defer func() {
 		step("Stopping the throwaway PostgreSQL")
-		_ = cluster.Stop()
+		stop()
+	}()
+	// Interrupted, or piped into a pager that quit: still stop the server.
+	signal.Ignore(syscall.SIGPIPE)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		stop()
+		os.Exit(130)
 	}()
 	dbURL, err := cluster.CreateDatabase(context.Background(), "demo")
 	if err != nil {
