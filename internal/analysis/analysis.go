@@ -1,7 +1,10 @@
-// Package analysis judges a plan: every pending operation (and, from the rule engine on, every
-// SQL statement) is given to the rules, which report findings. Rules are pure functions of a Pass;
-// the analyser fails closed: a rule that panics, or an operation whose SQL could not be rendered,
-// makes the migration unsafe with an explicit finding, never silently safe.
+// Package analysis judges a plan. Every pending operation goes to the operation rules (Django
+// semantics: what the old code, still serving, sees); every SQL statement, parsed by the real
+// PostgreSQL parser, goes to the statement rules (PostgreSQL semantics: which lock, for how long,
+// rewrite or scan), with its context: the server version, whether it runs in a transaction, which
+// locks that transaction already holds, and which tables this release created. Rules are pure
+// functions of a Pass. The analyser fails closed: SQL that does not parse, SQL that could not be
+// rendered, or a rule that panics makes the migration unsafe with an explicit finding.
 package analysis
 
 import (
@@ -9,39 +12,59 @@ import (
 	"sort"
 
 	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/sqlparse"
 )
 
 // Rule is one check. Its Name is public API: users type it in approvals, and docs/rules/<Name>.md
-// explains it.
+// explains it. A rule sets one or more of the hooks.
 type Rule struct {
 	Name     string
 	Severity Severity
-	// Operation is called for every operation of every pending migration, nested database
-	// operations of SeparateDatabaseAndState included.
+	// Summary is one line for listings (`zdcd-release explain`).
+	Summary string
+	// Operation is called for every operation that runs against the database, in order: nested
+	// database operations of SeparateDatabaseAndState included, their state operations not.
 	Operation func(p *Pass, op *plan.Operation)
+	// Statement is called for every SQL statement, in the order the database runs them
+	// (statements Django defers run after the migration's operations).
+	Statement func(p *Pass, st *Stmt)
+	// Migration is called once per migration, after its operations and statements.
+	Migration func(p *Pass)
 }
 
 // Context is what the rules know beyond the plan.
 type Context struct {
-	// ServerVersion is server_version_num of the target database (0 when unknown).
+	// ServerVersion is server_version_num of the target database (0 when unknown: rules then assume
+	// the oldest supported version, so nothing is assumed cheap).
 	ServerVersion int
 	// Nightly is NIGHTLY_BUILD=true: a maintenance window where every migration is approved.
 	Nightly bool
+	// Catalog answers questions about the live schema; nil without a database (lint).
+	Catalog Catalog
 }
 
 // Pass is a rule's view of one migration.
 type Pass struct {
 	Context
 	Migration *plan.Migration
-	// CreatedTables are the tables created by operations that run earlier in the same release:
-	// they are empty and unseen by the old code.
-	CreatedTables map[string]bool
+	// Ops are the migration's operations that run against the database, in order.
+	Ops []*plan.Operation
+	// Stmts are the migration's statements, in the order they run; complete only in Migration hooks.
+	Stmts []*Stmt
 
+	created  map[string]bool
 	rule     *Rule
 	findings *[]Finding
 }
 
-// Report records a finding of the running rule on op. Rule and severity come from the rule.
+// Created reports whether table was created earlier in this release (by an earlier migration, or
+// earlier in this one): it is empty and the old code never reads it, so most hazards vanish.
+func (p *Pass) Created(table string) bool { return p.created[table] }
+
+// AtLeast reports whether the server is at least version (server_version_num).
+func (p *Pass) AtLeast(version int) bool { return p.ServerVersion >= version }
+
+// Report records a finding of the running rule about an operation as a whole.
 func (p *Pass) Report(op *plan.Operation, statement, message, fix string) {
 	*p.findings = append(*p.findings, Finding{
 		Rule:      p.rule.Name,
@@ -54,10 +77,16 @@ func (p *Pass) Report(op *plan.Operation, statement, message, fix string) {
 	})
 }
 
+// ReportStmt records a finding of the running rule about one statement.
+func (p *Pass) ReportStmt(st *Stmt, message, fix string) {
+	p.Report(st.Op, st.Info().Text, message, fix)
+}
+
 // Names of the findings the analyser itself reports when it cannot judge.
 const (
 	RuleCrashed    = "rule-crashed"
 	SQLNotRendered = "sql-not-rendered"
+	SQLUnparseable = "sql-unparseable"
 )
 
 // Analyze runs rules over every pending migration of pl, in order.
@@ -67,23 +96,8 @@ func Analyze(pl *plan.Plan, ctx Context, rules []Rule) *Result {
 	for i := range pl.Migrations {
 		m := &pl.Migrations[i]
 		findings := []Finding{}
-		pass := &Pass{Context: ctx, Migration: m, CreatedTables: created, findings: &findings}
-		for _, op := range flatten(m.Operations) {
-			if op.SQLError != "" {
-				findings = append(findings, Finding{
-					Rule: SQLNotRendered, Severity: Unsafe, Operation: op.Class, Line: op.Line,
-					Message: "zdcd could not render the SQL of this operation, so it cannot judge it: " + op.SQLError,
-					Fix:     "Run `python manage.py sqlmigrate " + m.App + " " + m.Name + "` to see the error; if rendering needs an earlier pending migration applied, ship that migration in its own release first.",
-				})
-			}
-			for r := range rules {
-				runRule(pass, &rules[r], op)
-			}
-			// The table exists, empty and unseen by the old code, for every later operation.
-			if op.Class == "CreateModel" && op.Model != nil && op.Model.TableAfter != "" {
-				created[op.Model.TableAfter] = true
-			}
-		}
+		p := &Pass{Context: ctx, Migration: m, Ops: flatten(m.Operations), created: created, findings: &findings}
+		analyseMigration(p, rules)
 		sortFindings(findings)
 		mr := MigrationResult{Migration: *m, Safe: !hasUnsafe(findings), Findings: findings}
 		if !mr.Safe {
@@ -94,22 +108,138 @@ func Analyze(pl *plan.Plan, ctx Context, rules []Rule) *Result {
 	return res
 }
 
-// runRule runs one rule on one operation, turning a panic into an unsafe finding.
-func runRule(p *Pass, r *Rule, op *plan.Operation) {
-	if r.Operation == nil {
+func analyseMigration(p *Pass, rules []Rule) {
+	w := &walker{p: p, rules: rules, held: map[string]LockMode{}}
+	var deferred []deferredSQL
+	for _, op := range p.Ops {
+		if op.SQLError != "" {
+			*p.findings = append(*p.findings, Finding{
+				Rule: SQLNotRendered, Severity: Unsafe, Operation: op.Class, Line: op.Line,
+				Message: "zdcd could not render the SQL of this operation, so it cannot judge it: " + op.SQLError,
+				Fix:     "Run `python manage.py sqlmigrate " + p.Migration.App + " " + p.Migration.Name + "` to see the error; if rendering needs an earlier pending migration applied, ship that migration in its own release first.",
+			})
+		}
+		for r := range rules {
+			if rules[r].Operation != nil {
+				run(p, &rules[r], op.Class, op.Line, func() { rules[r].Operation(p, op) })
+			}
+		}
+		for _, s := range op.SQL {
+			if s.Deferred {
+				deferred = append(deferred, deferredSQL{op, s.SQL})
+				continue
+			}
+			w.send(op, s.SQL, false)
+		}
+	}
+	for _, d := range deferred {
+		w.send(d.op, d.sql, true)
+	}
+	for r := range rules {
+		if rules[r].Migration != nil {
+			run(p, &rules[r], "", 0, func() { rules[r].Migration(p) })
+		}
+	}
+}
+
+type deferredSQL struct {
+	op  *plan.Operation
+	sql string
+}
+
+// walker follows the statements of one migration as the database runs them.
+type walker struct {
+	p     *Pass
+	rules []Rule
+	// held are the locks the current transaction holds.
+	held map[string]LockMode
+}
+
+// send processes one string Django sends to the database.
+func (w *walker) send(op *plan.Operation, sql string, deferred bool) {
+	p := w.p
+	script, err := sqlparse.Parse(sql)
+	if err != nil {
+		*p.findings = append(*p.findings, Finding{
+			Rule: SQLUnparseable, Severity: Unsafe, Operation: op.Class, Line: op.Line, Statement: sql,
+			Message: "PostgreSQL's parser rejects this SQL (" + err.Error() + "), so zdcd cannot judge it; the migration would fail here too.",
+			Fix:     "Fix the SQL (run it against a scratch database to see the error).",
+		})
 		return
 	}
+	n := len(script.Statements)
+	for i, s := range script.Statements {
+		st := &Stmt{
+			Statement: s, Op: op, Deferred: deferred, Sent: sql, Index: i, Count: n, Comments: script.Comments,
+			// Several statements in one string run as one implicit transaction, even outside atomic.
+			InTransaction: p.Migration.Atomic || n > 1,
+			Held:          copyLocks(w.held),
+		}
+		st.Effects = Effects(s, p.ServerVersion, w.coercible(op))
+		p.Stmts = append(p.Stmts, st)
+		for r := range w.rules {
+			if w.rules[r].Statement != nil {
+				run(p, &w.rules[r], op.Class, op.Line, func() { w.rules[r].Statement(p, st) })
+			}
+		}
+		if ct, ok := s.(*sqlparse.CreateTable); ok {
+			p.created[TableName(ct.Table)] = true
+		}
+		if st.InTransaction {
+			for _, e := range st.Effects {
+				if e.Mode > w.held[e.Table] {
+					w.held[e.Table] = e.Mode
+				}
+			}
+		}
+		if tx, ok := s.(*sqlparse.Transaction); ok && (tx.Action == "COMMIT" || tx.Action == "ROLLBACK") {
+			w.held = map[string]LockMode{}
+		}
+	}
+	if !p.Migration.Atomic {
+		w.held = map[string]LockMode{} // autocommit: the string's implicit transaction has ended
+	}
+}
+
+// coercible tells Effects whether an ALTER COLUMN TYPE keeps the data as it is, from the type the
+// column had before (the operation's old field, else the live catalog).
+func (w *walker) coercible(op *plan.Operation) func(table, column string, to sqlparse.Type) bool {
+	return func(table, column string, to sqlparse.Type) bool {
+		from := ""
+		if op.OldField != nil && op.OldField.Column == column && op.OldField.DBType != "" {
+			from = op.OldField.DBType
+		} else if w.p.Catalog != nil {
+			from, _ = w.p.Catalog.ColumnType(table, column)
+		}
+		if from == "" {
+			return false
+		}
+		ft, err := sqlparse.ParseType(from)
+		return err == nil && Coercible(ft, to)
+	}
+}
+
+func copyLocks(m map[string]LockMode) map[string]LockMode {
+	c := make(map[string]LockMode, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// run runs one rule hook, turning a panic into an unsafe finding.
+func run(p *Pass, r *Rule, opClass string, line int, hook func()) {
 	defer func() {
 		if v := recover(); v != nil {
 			*p.findings = append(*p.findings, Finding{
-				Rule: RuleCrashed, Severity: Unsafe, Operation: op.Class, Line: op.Line,
-				Message: fmt.Sprintf("rule %s crashed on this operation (%v), so the operation is not judged", r.Name, v),
+				Rule: RuleCrashed, Severity: Unsafe, Operation: opClass, Line: line,
+				Message: fmt.Sprintf("rule %s crashed here (%v), so this is not judged", r.Name, v),
 				Fix:     "Report this as a zdcd bug with the migration attached; until fixed, review the migration by hand and approve it explicitly.",
 			})
 		}
 	}()
 	p.rule = r
-	r.Operation(p, op)
+	hook()
 }
 
 // flatten lists the operations that run against the database, in order: a

@@ -38,11 +38,11 @@ func TestAnalyzeContext(t *testing.T) {
 	var createdSeen []bool
 	spy := Rule{Name: "spy", Severity: Warning, Operation: func(p *Pass, op *plan.Operation) {
 		seen = append(seen, op.Class)
-		createdSeen = append(createdSeen, p.CreatedTables["shop_item"])
+		createdSeen = append(createdSeen, p.Created("shop_item"))
 	}}
 	p := &plan.Plan{Migrations: []plan.Migration{
-		{App: "shop", Name: "0001", Operations: []plan.Operation{
-			{Class: "CreateModel", Model: &plan.Model{TableAfter: "shop_item"}},
+		{App: "shop", Name: "0001", Atomic: true, Operations: []plan.Operation{
+			{Class: "CreateModel", SQL: []plan.Statement{{SQL: `CREATE TABLE "shop_item" ("id" bigint NOT NULL PRIMARY KEY)`}}},
 			{Class: "SeparateDatabaseAndState",
 				DatabaseOperations: []plan.Operation{{Class: "RunSQL"}},
 				StateOperations:    []plan.Operation{{Class: "RemoveField"}}},
@@ -65,5 +65,61 @@ func TestAnalyzeContext(t *testing.T) {
 	}
 	if !res.Safe || !res.Nightly || !res.Allowed() {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// Statements reach the rules in the order the database runs them, with their transaction context.
+func TestAnalyzeStatements(t *testing.T) {
+	type obs struct {
+		text     string
+		inTx     bool
+		deferred bool
+		heldT    LockMode
+	}
+	var got []obs
+	spy := Rule{Name: "spy", Severity: Warning, Statement: func(p *Pass, st *Stmt) {
+		got = append(got, obs{st.Info().Text, st.InTransaction, st.Deferred, st.Held["t"]})
+	}}
+	mig := func(atomic bool) plan.Plan {
+		return plan.Plan{Migrations: []plan.Migration{{App: "a", Name: "0001", Atomic: atomic, Operations: []plan.Operation{
+			{Class: "AddField", SQL: []plan.Statement{
+				{SQL: "ALTER TABLE t ADD COLUMN c int"},
+				{SQL: "CREATE INDEX i ON t (c)", Deferred: true},
+			}},
+			{Class: "RunSQL", SQL: []plan.Statement{{SQL: "UPDATE u SET x = 1; COMMENT ON TABLE t IS 'x'"}}},
+		}}}}
+	}
+	atomic := mig(true)
+	Analyze(&atomic, Context{}, []Rule{spy})
+	want := []obs{
+		{"ALTER TABLE t ADD COLUMN c int", true, false, NoLock},
+		{"UPDATE u SET x = 1", true, false, AccessExclusive},
+		{"COMMENT ON TABLE t IS 'x'", true, false, AccessExclusive},
+		{"CREATE INDEX i ON t (c)", true, true, AccessExclusive},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("statement %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	got = nil
+	nonAtomic := mig(false)
+	Analyze(&nonAtomic, Context{}, []Rule{spy})
+	if got[0].inTx || !got[1].inTx || got[1].heldT != NoLock || got[3].inTx || got[3].heldT != NoLock {
+		t.Errorf("non-atomic: each string is its own (implicit) transaction: %+v", got)
+	}
+}
+
+func TestAnalyzeUnparseableSQLIsUnsafe(t *testing.T) {
+	p := &plan.Plan{Migrations: []plan.Migration{{App: "a", Name: "0001", Atomic: true, Operations: []plan.Operation{
+		{Class: "RunSQL", Line: 12, SQL: []plan.Statement{{SQL: "ALTER TABLE t ADD COLUMN;"}}},
+	}}}}
+	res := Analyze(p, Context{}, nil)
+	m := res.Migrations[0]
+	if m.Safe || len(m.Findings) != 1 || m.Findings[0].Rule != SQLUnparseable || m.Findings[0].Line != 12 {
+		t.Fatalf("%+v", m)
 	}
 }

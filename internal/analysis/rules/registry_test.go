@@ -14,7 +14,7 @@ var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 // Every rule, and every finding the analyser reports itself, has a unique kebab-case name and a
 // docs page; every rule has a table test that makes it fire and a neighbour that does not.
 func TestRegistry(t *testing.T) {
-	names := map[string]bool{analysis.RuleCrashed: true, analysis.SQLNotRendered: true}
+	names := map[string]bool{analysis.RuleCrashed: true, analysis.SQLNotRendered: true, analysis.SQLUnparseable: true}
 	for _, r := range All() {
 		if names[r.Name] {
 			t.Errorf("duplicate rule name %q", r.Name)

@@ -6,7 +6,21 @@ import "github.com/zdcd/zdcd/internal/analysis"
 
 // All returns every rule, in the order they run.
 func All() []analysis.Rule {
-	return []analysis.Rule{
-		OperationNotAllowlisted,
+	var all []analysis.Rule
+	all = append(all, OperationNotAllowlisted)
+	all = append(all, lockingRules...)
+	all = append(all, columnsRules...)
+	all = append(all, compatRules...)
+	all = append(all, advisoryRules...)
+	return all
+}
+
+// ByName returns the rule called name.
+func ByName(name string) (analysis.Rule, bool) {
+	for _, r := range All() {
+		if r.Name == name {
+			return r, true
+		}
 	}
+	return analysis.Rule{}, false
 }

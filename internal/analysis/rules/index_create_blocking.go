@@ -1,0 +1,46 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/sqlparse"
+)
+
+// IndexCreateBlocking: CREATE INDEX without CONCURRENTLY on an existing table holds a SHARE lock
+// for the whole build, blocking every INSERT, UPDATE and DELETE on the table.
+var IndexCreateBlocking = analysis.Rule{
+	Name:      "index-create-blocking",
+	Severity:  analysis.Unsafe,
+	Summary:   "CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build",
+	Statement: indexCreateBlocking,
+}
+
+func indexCreateBlocking(p *analysis.Pass, st *analysis.Stmt) {
+	ci, ok := st.Statement.(*sqlparse.CreateIndex)
+	if !ok || ci.Concurrently {
+		return
+	}
+	table := analysis.TableName(ci.Table)
+	if p.Created(table) {
+		return // empty, and no old code writes to it
+	}
+	kind := "index"
+	if ci.Unique {
+		kind = "unique index"
+	}
+	when := "for the whole build, which reads every row"
+	if st.Deferred && st.InTransaction {
+		when += "; Django runs it at the end of the migration, and the transaction keeps the lock until commit"
+	}
+	p.ReportStmt(st,
+		fmt.Sprintf("Building %s %s on %s takes a SHARE lock that blocks every INSERT, UPDATE and DELETE on %s %s.",
+			kind, ci.Name, table, table, when),
+		strings.Join([]string{
+			"Build the index without blocking writes: CREATE " + strings.ToUpper(kind) + " CONCURRENTLY IF NOT EXISTS, outside a transaction.",
+			"Django: move the index to its own migration with `atomic = False` and use django.contrib.postgres.operations.AddIndexConcurrently " +
+				"(for db_index=True / unique=True on a field: add the field without it, then AddIndexConcurrently, then declare it on the field with SeparateDatabaseAndState).",
+			"If a concurrent build fails it leaves an INVALID index: drop it (DROP INDEX CONCURRENTLY) before retrying.",
+		}, "\n"))
+}
