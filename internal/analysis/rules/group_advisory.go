@@ -3,5 +3,4 @@ package rules
 import "github.com/zdcd/zdcd/internal/analysis"
 
 // advisoryRules: Schema-design advisories (HAZARDS B6): warnings only.
-var advisoryRules = []analysis.Rule{
-}
+var advisoryRules = []analysis.Rule{}
