@@ -41,6 +41,10 @@ type Context struct {
 	Nightly bool
 	// Catalog answers questions about the live schema; nil without a database (lint).
 	Catalog Catalog
+	// Allow are the ZDCD_ALLOW approvals.
+	Allow []Allow
+	// KnownRule tells whether a rule name exists, to reject exemptions naming unknown rules.
+	KnownRule func(name string) bool
 }
 
 // Pass is a rule's view of one migration.
@@ -66,7 +70,16 @@ func (p *Pass) AtLeast(version int) bool { return p.ServerVersion >= version }
 
 // Report records a finding of the running rule about an operation as a whole.
 func (p *Pass) Report(op *plan.Operation, statement, message, fix string) {
-	*p.findings = append(*p.findings, Finding{
+	p.report(op, statement, message, fix, opComments(op))
+}
+
+// ReportStmt records a finding of the running rule about one statement.
+func (p *Pass) ReportStmt(st *Stmt, message, fix string) {
+	p.report(st.Op, st.Info().Text, message, fix, st.Comments)
+}
+
+func (p *Pass) report(op *plan.Operation, statement, message, fix string, comments []sqlparse.Comment) {
+	f := Finding{
 		Rule:      p.rule.Name,
 		Severity:  p.rule.Severity,
 		Operation: op.Class,
@@ -74,12 +87,11 @@ func (p *Pass) Report(op *plan.Operation, statement, message, fix string) {
 		Statement: statement,
 		Message:   message,
 		Fix:       fix,
-	})
-}
-
-// ReportStmt records a finding of the running rule about one statement.
-func (p *Pass) ReportStmt(st *Stmt, message, fix string) {
-	p.Report(st.Op, st.Info().Text, message, fix)
+	}
+	if f.Severity == Unsafe {
+		f.Approval = sqlCommentApproval(f.Rule, comments)
+	}
+	*p.findings = append(*p.findings, f)
 }
 
 // Names of the findings the analyser itself reports when it cannot judge.
@@ -119,6 +131,7 @@ func analyseMigration(p *Pass, rules []Rule) {
 				Fix:     "Run `python manage.py sqlmigrate " + p.Migration.App + " " + p.Migration.Name + "` to see the error; if rendering needs an earlier pending migration applied, ship that migration in its own release first.",
 			})
 		}
+		checkSQLExemptions(p, op, opComments(op))
 		for r := range rules {
 			if rules[r].Operation != nil {
 				run(p, &rules[r], op.Class, op.Line, func() { rules[r].Operation(p, op) })
@@ -140,6 +153,7 @@ func analyseMigration(p *Pass, rules []Rule) {
 			run(p, &rules[r], "", 0, func() { rules[r].Migration(p) })
 		}
 	}
+	*p.findings = approve(p, *p.findings)
 }
 
 type deferredSQL struct {
@@ -258,9 +272,10 @@ func flatten(ops []plan.Operation) []*plan.Operation {
 	return out
 }
 
+// hasUnsafe reports an unsafe finding no reviewed approval covers.
 func hasUnsafe(fs []Finding) bool {
 	for _, f := range fs {
-		if f.Severity == Unsafe {
+		if f.Severity == Unsafe && f.Approval == nil {
 			return true
 		}
 	}

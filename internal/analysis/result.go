@@ -27,12 +27,15 @@ type Finding struct {
 	Message string `json:"message"`
 	// Fix is the safe alternative as concrete steps.
 	Fix string `json:"fix"`
+	// Approval is set when a reviewed approval covers this unsafe finding: it is reported and
+	// no longer blocks the release.
+	Approval *Approval `json:"approval,omitempty"`
 }
 
 // MigrationResult is the verdict on one pending migration.
 type MigrationResult struct {
 	Migration plan.Migration
-	// Safe is false when any unsafe finding is present.
+	// Safe is false when an unsafe finding is present that no reviewed approval covers.
 	Safe     bool
 	Findings []Finding
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/zdcd/zdcd/internal/analysis"
-	"github.com/zdcd/zdcd/internal/analysis/rules"
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/django"
@@ -92,7 +91,7 @@ func analyse(ctx context.Context, cfg *config.Config, io IO) (*analysis.Result, 
 	if err := sameDatabase(cfg, pl, applied); err != nil {
 		return nil, err
 	}
-	return analysis.Analyze(pl, analysis.Context{ServerVersion: serverVersion, Nightly: cfg.NightlyBuild}, rules.All()), nil
+	return judge(pl, cfg, serverVersion, nil)
 }
 
 // sameDatabase checks that Django's settings and the database URL zdcd uses name the same

@@ -27,7 +27,7 @@ func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
 		}
 		for _, f := range mr.Findings {
 			level := "warning"
-			if f.Severity == analysis.Unsafe {
+			if f.Severity == analysis.Unsafe && f.Approval == nil {
 				level = "error"
 			}
 			var props []string
@@ -37,8 +37,13 @@ func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
 			if f.Line > 0 {
 				props = append(props, "line="+strconv.Itoa(f.Line))
 			}
-			props = append(props, "title="+escapeProperty(f.Rule))
+			title := f.Rule
 			msg := f.Message
+			if a := f.Approval; a != nil {
+				title += " (approved)"
+				msg = "Approved by " + approvalText(a) + ". " + msg
+			}
+			props = append(props, "title="+escapeProperty(title))
 			if f.Fix != "" {
 				msg += " Fix: " + f.Fix
 			}

@@ -22,6 +22,7 @@ import (
 //
 //	migrations[].atomic      Migration.atomic: false means no transaction around the migration.
 //	migrations[].replaces    the migrations a squashed migration stands for, as "app.name".
+//	findings[].approval      set when a reviewed approval covers an unsafe finding: by, entry, reason.
 //	migrations[].operations  every operation of the migration, in order:
 //	    operation  the operation's class ("AddField")
 //	    line       its line in the migration file (0 when unknown)
@@ -59,6 +60,9 @@ type JSONFinding struct {
 	Statement string `json:"statement"`
 	Message   string `json:"message"`
 	Fix       string `json:"fix"`
+	// Approval (an addition to the contract) is set when a reviewed approval covers this unsafe
+	// finding: {"by": "ZDCD_ALLOW" | "migration" | "SQL comment", "entry": ..., "reason": ...}.
+	Approval *analysis.Approval `json:"approval,omitempty"`
 }
 
 // JSONOperation is one operation of a migration in JSONReport (an addition to the contract).
@@ -98,6 +102,7 @@ func NewJSONReport(r *analysis.Result) JSONReport {
 				Statement: f.Statement,
 				Message:   f.Message,
 				Fix:       f.Fix,
+				Approval:  f.Approval,
 			})
 		}
 		for _, k := range m.Replaces {

@@ -128,3 +128,16 @@ func statements(op *plan.Operation) []plan.Statement {
 	}
 	return out
 }
+
+// approvalText says who approved a finding: "ZDCD_ALLOW (shop.0002_x:drop-column)",
+// "migration (zdcd_exempt["drop-column"]): unused since release 42".
+func approvalText(a *analysis.Approval) string {
+	s := a.By
+	if a.Entry != "" {
+		s += " (" + a.Entry + ")"
+	}
+	if a.Reason != "" {
+		s += ": " + a.Reason
+	}
+	return s
+}

@@ -56,6 +56,13 @@ func releaseResult() *analysis.Result {
 						Message:   "shop_order is read by every request: even an instant ACCESS EXCLUSIVE lock stalls them while it waits.",
 						Fix:       "Keep ZDCD_LOCK_TIMEOUT short (the default 100ms) so a stalled attempt gives way and retries.",
 					},
+					{
+						Rule: "index-create-blocking", Severity: analysis.Unsafe, Operation: "AddField", Line: 17,
+						Statement: `CREATE INDEX "shop_order_note_idx" ON "shop_order" ("note")`,
+						Message:   "Building index shop_order_note_idx takes a SHARE lock that blocks writes for the whole build.",
+						Fix:       "Use AddIndexConcurrently in a migration with atomic = False.",
+						Approval:  &analysis.Approval{By: analysis.ByMigration, Entry: `zdcd_exempt["index-create-blocking"]`, Reason: "shop_order has 40 rows in production"},
+					},
 				},
 				Migration: plan.Migration{
 					App: "shop", Name: "0007_remove_price", File: "shop/migrations/0007_remove_price.py", Atomic: true,
@@ -211,6 +218,12 @@ func TestJSONContract(t *testing.T) {
 		Statement string `json:"statement"`
 		Message   string `json:"message"`
 		Fix       string `json:"fix"`
+		// Documented addition, present only on approved findings.
+		Approval *struct {
+			By     string `json:"by"`
+			Entry  string `json:"entry"`
+			Reason string `json:"reason"`
+		} `json:"approval"`
 	}
 	type operation struct {
 		Operation string   `json:"operation"`
@@ -266,8 +279,12 @@ func TestJSONContract(t *testing.T) {
 			}
 			for j, f := range m.Findings {
 				want := mr.Findings[j]
-				if f != (finding{want.Rule, string(want.Severity), want.Operation, want.Line, want.Statement, want.Message, want.Fix}) {
+				if f.Rule != want.Rule || f.Severity != string(want.Severity) || f.Operation != want.Operation || f.Line != want.Line ||
+					f.Statement != want.Statement || f.Message != want.Message || f.Fix != want.Fix {
 					t.Errorf("finding %d.%d = %+v", i, j, f)
+				}
+				if (f.Approval != nil) != (want.Approval != nil) || f.Approval != nil && (f.Approval.By != want.Approval.By || f.Approval.Entry != want.Approval.Entry || f.Approval.Reason != want.Approval.Reason) {
+					t.Errorf("finding %d.%d approval = %+v, want %+v", i, j, f.Approval, want.Approval)
 				}
 			}
 		}
@@ -291,7 +308,12 @@ func TestJSONContract(t *testing.T) {
 				}
 			}
 			for _, f := range m["findings"].([]any) {
-				checkKeys(t, "finding", f.(map[string]any), contractKeys["finding"])
+				f := f.(map[string]any)
+				want := contractKeys["finding"]
+				if _, approved := f["approval"]; approved {
+					want = []string{"approval", "fix", "line", "message", "operation", "rule", "severity", "statement"}
+				}
+				checkKeys(t, "finding", f, want)
 			}
 			for _, op := range m["operations"].([]any) {
 				op := op.(map[string]any)
@@ -430,11 +452,12 @@ func TestGitHubOneLinePerFinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	// remove-field (error), ddl-on-hot-table (warning), data-migration-hygiene (warning), notice.
-	if len(lines) != 4 {
+	// remove-field (error), ddl-on-hot-table (warning), the approved index-create-blocking
+	// (warning), data-migration-hygiene (warning), notice.
+	if len(lines) != 5 {
 		t.Fatalf("got %d lines:\n%s", len(lines), b.String())
 	}
-	for i, prefix := range []string{"::error file=shop/migrations/0007_remove_price.py,line=12,title=remove-field::", "::warning ", "::warning ", "::notice::"} {
+	for i, prefix := range []string{"::error file=shop/migrations/0007_remove_price.py,line=12,title=remove-field::", "::warning ", "::warning file=shop/migrations/0007_remove_price.py,line=17,title=index-create-blocking (approved)::Approved by migration", "::warning ", "::notice::"} {
 		if !strings.HasPrefix(lines[i], prefix) {
 			t.Errorf("line %d = %q, want prefix %q", i, lines[i], prefix)
 		}

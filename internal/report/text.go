@@ -242,11 +242,17 @@ func (t *textWriter) finding(f analysis.Finding) {
 		}
 		where += "line " + strconv.Itoa(f.Line)
 	}
+	if f.Approval != nil {
+		sev = t.style(ansiYellow, "APPROVED")
+	}
 	head := sev + " " + t.style(ansiBold, f.Rule)
 	if where != "" {
 		head += " (" + where + ")"
 	}
 	t.line(2, head)
+	if f.Approval != nil {
+		t.block(4, "", "", "Approved by "+approvalText(f.Approval))
+	}
 	if strings.TrimSpace(f.Message) != "" {
 		t.block(4, "", "", f.Message)
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/zdcd/zdcd/internal/analysis"
@@ -14,7 +15,7 @@ var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 // Every rule, and every finding the analyser reports itself, has a unique kebab-case name and a
 // docs page; every rule has a table test that makes it fire and a neighbour that does not.
 func TestRegistry(t *testing.T) {
-	names := map[string]bool{analysis.RuleCrashed: true, analysis.SQLNotRendered: true, analysis.SQLUnparseable: true}
+	names := map[string]bool{analysis.RuleCrashed: true, analysis.SQLNotRendered: true, analysis.SQLUnparseable: true, analysis.InvalidExemption: true}
 	for _, r := range All() {
 		if names[r.Name] {
 			t.Errorf("duplicate rule name %q", r.Name)
@@ -23,6 +24,12 @@ func TestRegistry(t *testing.T) {
 		if r.Severity != analysis.Unsafe && r.Severity != analysis.Warning {
 			t.Errorf("rule %s: severity %q", r.Name, r.Severity)
 		}
+		if r.Summary == "" && r.Name != OperationNotAllowlisted.Name {
+			t.Errorf("rule %s has no Summary (explain lists it)", r.Name)
+		}
+		if r.Operation == nil && r.Statement == nil && r.Migration == nil {
+			t.Errorf("rule %s has no hook", r.Name)
+		}
 	}
 	for name := range names {
 		if !kebab.MatchString(name) {
@@ -30,6 +37,12 @@ func TestRegistry(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join("..", "..", "..", "docs", "rules", name+".md")); err != nil {
 			t.Errorf("rule %s has no docs/rules/%s.md", name, name)
+		}
+	}
+	pages, _ := filepath.Glob(filepath.Join("..", "..", "..", "docs", "rules", "*.md"))
+	for _, page := range pages {
+		if name := strings.TrimSuffix(filepath.Base(page), ".md"); !names[name] {
+			t.Errorf("docs/rules/%s.md documents no registered rule", name)
 		}
 	}
 }

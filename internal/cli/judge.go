@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/analysis/rules"
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/plan"
+)
+
+// judge analyses a plan with every rule and the approvals the configuration carries. A
+// ZDCD_ALLOW entry naming an unknown rule is a configuration error: a typo must not silently
+// approve nothing (or be mistaken for approving something).
+func judge(pl *plan.Plan, cfg *config.Config, serverVersion int, catalog analysis.Catalog) (*analysis.Result, error) {
+	all := rules.All()
+	known := map[string]bool{}
+	for _, r := range all {
+		known[r.Name] = true
+	}
+	var allow []analysis.Allow
+	for _, a := range cfg.Allow {
+		if a.Rule != "" && !known[a.Rule] {
+			return nil, &config.Error{Var: "ZDCD_ALLOW", Problem: fmt.Sprintf("names an unknown rule %q in %s.%s:%s: run `zdcd-release explain` for the list", a.Rule, a.App, a.Migration, a.Rule)}
+		}
+		allow = append(allow, analysis.Allow{App: a.App, Migration: a.Migration, Rule: a.Rule})
+	}
+	ctx := analysis.Context{
+		ServerVersion: serverVersion,
+		Nightly:       cfg.NightlyBuild,
+		Catalog:       catalog,
+		Allow:         allow,
+		KnownRule:     func(name string) bool { return known[strings.TrimSpace(name)] },
+	}
+	return analysis.Analyze(pl, ctx, all), nil
+}
