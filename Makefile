@@ -3,6 +3,8 @@ SHELL := /bin/bash
 GO ?= go
 # Debian's python3-django lives under /usr/bin/python3; the first python3 on PATH may lack Django.
 export ZDCD_PYTHON ?= /usr/bin/python3
+# Other Djangos for internal/django's version tests, unpacked there by test/deps.sh.
+export ZDCD_EXTRA_DJANGO ?= $(or $(ZDCD_CACHE_DIR),$(HOME)/.cache/zdcd)/django
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/zdcd/zdcd/internal/version.Version=$(VERSION)
 BINARY := dist/zdcd-release
