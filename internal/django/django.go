@@ -6,8 +6,8 @@
 // read-only transactions), and renders every pending operation's SQL with a collect_sql schema
 // editor, exactly as `manage.py migrate` would advance the state.
 //
-// Protocol: `<python> -B -c <bootstrap> --project-dir DIR --alias ALIAS`, helper.py on stdin, run
-// in the project directory. Exit codes:
+// Protocol: `<python> -B -c <bootstrap> --project-dir DIR --alias ALIAS [--offline --pg-version N]`,
+// helper.py on stdin, run in the project directory. Exit codes:
 //
 //	0   the plan, as JSON, on stdout
 //	10  a problem of the project: {"error": {"kind", "message", "file", "line", "subject"}} on stdout
@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,11 @@ type Source struct {
 	Settings string
 	// Alias is the Django database alias; empty: "default".
 	Alias string
+	// Offline plans without a database (lint): every migration is pending, as on a fresh
+	// database, and an operation whose SQL needs the live schema gets a sql_error. PGVersion is
+	// the server version Django's feature flags see (0: 150000).
+	Offline   bool
+	PGVersion int
 	// Env is the environment of the Python process (the caller passes os.Environ() plus what it
 	// wants). The package never reads its own process's environment.
 	Env []string
@@ -208,7 +214,11 @@ type result struct {
 
 // run starts the helper with one interpreter. err is non-nil only when it could not be started.
 func (s *Source) run(ctx context.Context, python, dir, alias string, env []string) (*result, error) {
-	cmd := exec.CommandContext(ctx, python, "-B", "-c", bootstrap, "--project-dir", dir, "--alias", alias)
+	args := []string{"-B", "-c", bootstrap, "--project-dir", dir, "--alias", alias}
+	if s.Offline {
+		args = append(args, "--offline", "--pg-version", strconv.Itoa(s.PGVersion))
+	}
+	cmd := exec.CommandContext(ctx, python, args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	if cmd.Env == nil {

@@ -445,13 +445,21 @@ def settings_from_manage_py(project_dir):
 # The plan
 
 
+class OfflineError(Exception):
+    """Raised when rendering needs the database in offline mode (lint)."""
+
+
 class Planner:
-    def __init__(self, project_dir, alias):
+    def __init__(self, project_dir, alias, offline=False, pg_version=0):
         self.project_dir = project_dir
         self.alias = alias
         self.settings_module = ""
         self.connection = None
         self.reset_read_only = False
+        # Offline (lint): no database at all. Every migration is pending (as on a fresh
+        # database), and anything that would need a connection fails that operation only.
+        self.offline = offline
+        self.pg_version = pg_version
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -506,6 +514,10 @@ class Planner:
             raise UserError("database", exception_line(e), subject=self.alias)
         if vendor != "postgresql":
             raise UserError("not_postgresql", vendor, subject=self.alias)
+        if self.offline:
+            self.go_offline(connection)
+            self.connection = connection
+            return connection
         try:
             connection.ensure_connection()
             with connection.cursor() as cursor:
@@ -520,6 +532,24 @@ class Planner:
             raise UserError("database", scrub(one_line(e)), subject=self.alias)
         self.connection = connection
         return connection
+
+    def go_offline(self, connection):
+        """Make sure nothing reaches a database: every attempt to connect fails (and is
+        reported on the operation that needed it), the server version is the one given, and
+        the migration recorder sees nothing applied."""
+        from django.db.migrations.recorder import MigrationRecorder
+
+        def refuse(*args, **kwargs):
+            raise OfflineError(
+                "needs the database (Django introspects the live schema here); "
+                "run zdcd-release check against a database to render it")
+
+        connection.ensure_connection = refuse
+        connection.connect = refuse
+        # Feature flags that ask the server its version read this cached property.
+        connection.__dict__["pg_version"] = self.pg_version or 150000
+        MigrationRecorder.applied_migrations = lambda recorder: {}
+        MigrationRecorder.has_table = lambda recorder: False
 
     def close(self):
         connection = self.connection
@@ -722,8 +752,10 @@ class Planner:
         if attributes:
             record["attributes"] = attributes
         try:
-            with self.connection.schema_editor(collect_sql=True,
-                                               atomic=migration.atomic) as editor:
+            # Offline, never open the migration's transaction: it would connect.
+            with self.connection.schema_editor(
+                    collect_sql=True,
+                    atomic=migration.atomic and not self.offline) as editor:
                 collector = Collector(self, editor)
                 for index, operation in enumerate(operations):
                     node = lines[index] if lines else None
@@ -1098,6 +1130,8 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="zdcd-helper")
     parser.add_argument("--project-dir", default=".")
     parser.add_argument("--alias", default="default")
+    parser.add_argument("--offline", action="store_true")
+    parser.add_argument("--pg-version", type=int, default=0)
     args = parser.parse_args(argv)
 
     result = clean_stdout()
@@ -1110,7 +1144,7 @@ def main(argv):
         sys.path.insert(0, project_dir)
 
     code = EXIT_OK
-    planner = Planner(project_dir, args.alias or "default")
+    planner = Planner(project_dir, args.alias or "default", args.offline, args.pg_version)
     try:
         out = planner.run()
     except UserError as e:

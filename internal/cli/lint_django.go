@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+	"strings"
+
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/django"
+	"github.com/zdcd/zdcd/internal/plan"
+)
+
+// offlinePlaceholderURL stands in for the database URL when lint runs without one: settings that
+// read DATABASE_URL (dj-database-url, django-environ) still load, and the helper never connects.
+const offlinePlaceholderURL = "postgres://zdcd-lint@127.0.0.1:1/zdcd-lint"
+
+// offlineDjangoPlan renders every migration of the project without a database.
+func offlineDjangoPlan(ctx context.Context, cfg *config.Config, io IO) (*plan.Plan, error) {
+	env := append([]string(nil), io.Environ...)
+	if !hasVar(env, cfg.DatabaseVar) {
+		env = append(env, cfg.DatabaseVar+"="+offlinePlaceholderURL)
+	}
+	src := &django.Source{
+		ProjectDir: cfg.ProjectDir,
+		Python:     cfg.Python,
+		Settings:   cfg.DjangoSettings,
+		Alias:      cfg.DatabaseAlias,
+		Env:        env,
+		Stderr:     io.Err,
+		Offline:    true,
+	}
+	return src.Plan(ctx)
+}
+
+func hasVar(env []string, name string) bool {
+	for _, e := range env {
+		if k, v, ok := strings.Cut(e, "="); ok && k == name && v != "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,4 @@
+-- Adds the status column.
+ALTER TABLE orders ADD COLUMN status text;
+
+CREATE INDEX orders_status_idx ON orders (status);

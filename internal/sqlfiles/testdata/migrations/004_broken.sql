@@ -1,0 +1,2 @@
+ALTER TABLE orders ADD COLUMN ok int;
+ALTER TABLE orders ADD COLUMN;
