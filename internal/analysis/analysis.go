@@ -105,11 +105,12 @@ const (
 func Analyze(pl *plan.Plan, ctx Context, rules []Rule) *Result {
 	res := &Result{Safe: true, Nightly: ctx.Nightly, ServerVersion: ctx.ServerVersion, Migrations: []MigrationResult{}}
 	created := map[string]bool{}
+	parsed := parseAll(pl)
 	for i := range pl.Migrations {
 		m := &pl.Migrations[i]
 		findings := []Finding{}
 		p := &Pass{Context: ctx, Migration: m, Ops: flatten(m.Operations), created: created, findings: &findings}
-		analyseMigration(p, rules)
+		analyseMigration(p, rules, parsed)
 		sortFindings(findings)
 		mr := MigrationResult{Migration: *m, Safe: !hasUnsafe(findings), Findings: findings}
 		if !mr.Safe {
@@ -120,8 +121,8 @@ func Analyze(pl *plan.Plan, ctx Context, rules []Rule) *Result {
 	return res
 }
 
-func analyseMigration(p *Pass, rules []Rule) {
-	w := &walker{p: p, rules: rules, held: map[string]LockMode{}}
+func analyseMigration(p *Pass, rules []Rule, parsed map[string]parseResult) {
+	w := &walker{p: p, rules: rules, held: map[string]LockMode{}, parsed: parsed}
 	var deferred []deferredSQL
 	for _, op := range p.Ops {
 		if op.SQLError != "" {
@@ -167,12 +168,18 @@ type walker struct {
 	rules []Rule
 	// held are the locks the current transaction holds.
 	held map[string]LockMode
+	// parsed holds every string of the plan, parsed ahead.
+	parsed map[string]parseResult
 }
 
 // send processes one string Django sends to the database.
 func (w *walker) send(op *plan.Operation, sql string, deferred bool) {
 	p := w.p
-	script, err := sqlparse.Parse(sql)
+	pr, ok := w.parsed[sql]
+	if !ok {
+		pr.script, pr.err = sqlparse.Parse(sql)
+	}
+	script, err := pr.script, pr.err
 	if err != nil {
 		*p.findings = append(*p.findings, Finding{
 			Rule: SQLUnparseable, Severity: Unsafe, Operation: op.Class, Line: op.Line, Statement: sql,
