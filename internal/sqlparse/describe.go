@@ -2,6 +2,7 @@ package sqlparse
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -39,7 +40,7 @@ func describe(n *pg_query.Node) Statement {
 		return &Lock{Base: Base{Tag: "LOCK TABLE"}, Tables: rangeVars(s.GetRelations()), Mode: lockMode(int(s.GetMode())), NoWait: s.GetNowait()}
 	case n.GetCreateTrigStmt() != nil:
 		s := n.GetCreateTrigStmt()
-		return &CreateTrigger{Base: Base{Tag: "CREATE TRIGGER"}, Name: s.GetTrigname(), Table: rangeVar(s.GetRelation())}
+		return &CreateTrigger{Base: Base{Tag: "CREATE TRIGGER"}, Name: s.GetTrigname(), Table: rangeVar(s.GetRelation()), Replace: s.GetReplace()}
 	case n.GetCreateDomainStmt() != nil:
 		s := n.GetCreateDomainStmt()
 		return &CreateDomain{Base: Base{Tag: "CREATE DOMAIN"}, Name: qualified(s.GetDomainname()), Constraints: constraints(s.GetConstraints())}
@@ -165,6 +166,12 @@ func alterCmd(c *pg_query.AlterTableCmd) AlterCmd {
 			cmd.Type = &t
 			if cd.GetRawDefault() != nil {
 				cmd.Using = expr(cd.GetRawDefault())
+				if usingOnly(cd.GetRawDefault(), c.GetName(), t) {
+					cmd.UsingColumn = c.GetName()
+				}
+			}
+			if cd.GetCollClause() != nil {
+				cmd.Collation = qualified(cd.GetCollClause().GetCollname()).String()
 			}
 		}
 	case pg_query.AlterTableType_AT_SetNotNull:
@@ -234,6 +241,72 @@ func alterCmd(c *pg_query.AlterTableCmd) AlterCmd {
 		cmd.Column = ""
 	}
 	return cmd
+}
+
+// usingOnly reports whether a USING expression is only the column itself, or the column cast to
+// the new type.
+func usingOnly(n *pg_query.Node, column string, to Type) bool {
+	if tc := n.GetTypeCast(); tc != nil {
+		if typeName(tc.GetTypeName()).String() != to.String() {
+			return false
+		}
+		n = tc.GetArg()
+	}
+	fields := strs(n.GetColumnRef().GetFields())
+	return len(fields) == 1 && fields[0] == column
+}
+
+// notNullOf returns the column of an expression that is exactly `<column> IS NOT NULL`.
+func notNullOf(n *pg_query.Node) string {
+	nt := n.GetNullTest()
+	if nt == nil || nt.GetNulltesttype() != pg_query.NullTestType_IS_NOT_NULL || nt.GetArgisrow() {
+		return ""
+	}
+	fields := strs(nt.GetArg().GetColumnRef().GetFields())
+	if len(fields) == 0 || len(fields) != len(nt.GetArg().GetColumnRef().GetFields()) {
+		return ""
+	}
+	return fields[len(fields)-1]
+}
+
+// LongIdentifiers lists the identifiers of the statement written longer than the 63 bytes
+// PostgreSQL keeps: the parser truncates them without an error, so only the text shows them.
+func (b *Base) LongIdentifiers() []LongIdentifier {
+	const max = 63 // NAMEDATALEN - 1
+	if len(b.Text) <= max {
+		return nil
+	}
+	res, err := pg_query.Scan(b.Text)
+	if err != nil {
+		return nil
+	}
+	var out []LongIdentifier
+	for _, tok := range res.GetTokens() {
+		if tok.GetToken() != pg_query.Token_IDENT || int(tok.GetEnd()) > len(b.Text) {
+			continue
+		}
+		raw := b.Text[tok.GetStart():tok.GetEnd()]
+		var name string
+		if strings.HasPrefix(raw, `"`) {
+			name = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(raw, `"`), `"`), `""`, `"`)
+		} else {
+			name = strings.Map(func(r rune) rune {
+				if r >= 'A' && r <= 'Z' {
+					return r + 'a' - 'A'
+				}
+				return r
+			}, raw)
+		}
+		if len(name) <= max {
+			continue
+		}
+		cut := max
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut-- // PostgreSQL never cuts a multibyte character in two
+		}
+		out = append(out, LongIdentifier{Written: name, Name: name[:cut]})
+	}
+	return out
 }
 
 func column(cd *pg_query.ColumnDef) Column {
@@ -548,6 +621,12 @@ func other(n *pg_query.Node) *Other {
 	} else {
 		o.Tag = strings.ToUpper(strings.TrimSuffix(name, "Stmt"))
 	}
+	if v := n.GetViewStmt(); v != nil {
+		o.ViewOf = selectStarFrom(v.GetQuery().GetSelectStmt())
+	}
+	if g := n.GetGrantStmt(); g != nil && !g.GetIsGrant() {
+		o.Tag = "REVOKE"
+	}
 	// The relation a statement names at its top level (CREATE VIEW's view, COMMENT's object...).
 	inner := msg.Get(which).Message()
 	inner.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
@@ -559,6 +638,27 @@ func other(n *pg_query.Node) *Other {
 		return true
 	})
 	return o
+}
+
+// selectStarFrom returns t of a query that is exactly `SELECT * FROM t`, nil for any other query.
+func selectStarFrom(s *pg_query.SelectStmt) *Name {
+	if s == nil || s.GetOp() != pg_query.SetOperation_SETOP_NONE || len(s.GetFromClause()) != 1 ||
+		len(s.GetTargetList()) != 1 || s.GetWhereClause() != nil || len(s.GetGroupClause()) > 0 ||
+		s.GetHavingClause() != nil || len(s.GetDistinctClause()) > 0 || len(s.GetSortClause()) > 0 ||
+		s.GetLimitCount() != nil || s.GetLimitOffset() != nil || s.GetWithClause() != nil ||
+		len(s.GetWindowClause()) > 0 || len(s.GetLockingClause()) > 0 || s.GetIntoClause() != nil {
+		return nil
+	}
+	star := s.GetTargetList()[0].GetResTarget().GetVal().GetColumnRef().GetFields()
+	if len(star) != 1 || star[0].GetAStar() == nil {
+		return nil
+	}
+	rv := s.GetFromClause()[0].GetRangeVar()
+	if rv == nil || !rv.GetInh() {
+		return nil // a join, subquery or function, or FROM ONLY
+	}
+	n := rangeVar(rv)
+	return &n
 }
 
 func transactionAction(k pg_query.TransactionStmtKind) string {

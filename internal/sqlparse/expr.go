@@ -39,7 +39,33 @@ func expr(n *pg_query.Node) *Expr {
 	}
 	sort.Strings(e.Funcs)
 	sort.Strings(e.ValueFunctions)
+	e.NotNullOf = notNullOf(n)
 	return e
+}
+
+// calls lists the functions a statement calls anywhere, for Base.Calls.
+func calls(n *pg_query.Node) []string {
+	if n == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+		if f, ok := m.Interface().(*pg_query.FuncCall); ok {
+			names := strs(f.GetFuncname())
+			if len(names) > 1 && names[len(names)-2] == "pg_catalog" {
+				names = names[len(names)-1:]
+			}
+			if len(names) > 0 {
+				seen[strings.ToLower(strings.Join(names, "."))] = true
+			}
+		}
+	})
+	var out []string
+	for f := range seen {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // walk calls visit on m and every message below it.

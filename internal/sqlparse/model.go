@@ -21,9 +21,21 @@ type Base struct {
 	Line   int
 	// Tag is PostgreSQL's command tag: "ALTER TABLE", "CREATE INDEX", "DROP TABLE", "UPDATE" ...
 	Tag string
+	// Calls are the functions the statement calls anywhere (CALL's procedure included), lower
+	// case, sorted; a function named with a schema other than pg_catalog keeps it ("app.backfill").
+	Calls []string
 }
 
 func (b *Base) base() *Base { return b }
+
+// LongIdentifier is an identifier written longer than PostgreSQL keeps (63 bytes): the parser cuts
+// it silently, so the model only ever sees Name.
+type LongIdentifier struct {
+	// Written is the identifier as written (quotes removed, an unquoted one folded to lower case);
+	// Name is what PostgreSQL keeps of it.
+	Written string
+	Name    string
+}
 
 // Info returns the fields every statement has.
 func (b *Base) Info() *Base { return b }
@@ -83,6 +95,9 @@ type Expr struct {
 	Constant bool
 	// ValueFunctions lists SQL value functions used (CURRENT_TIMESTAMP, CURRENT_DATE, ...), lower case.
 	ValueFunctions []string
+	// NotNullOf is the column of an expression that is exactly `<column> IS NOT NULL` (the CHECK
+	// that lets SET NOT NULL skip its scan), "" for any other expression.
+	NotNullOf string
 }
 
 // Reference is the target of a REFERENCES clause or FOREIGN KEY constraint.
@@ -228,6 +243,12 @@ type AlterCmd struct {
 	// Type is the new type of ALTER COLUMN TYPE; Using its USING expression.
 	Type  *Type
 	Using *Expr
+	// UsingColumn is set (to Column) when the USING expression is only the column itself,
+	// optionally cast to the new type (`USING "c"::integer`, as Django writes it): the USING then
+	// adds nothing to the type change.
+	UsingColumn string
+	// Collation is the COLLATE clause of ALTER COLUMN TYPE, "" when none.
+	Collation string
 	// Default is the expression of SET DEFAULT.
 	Default *Expr
 	// Constraint is the constraint of ADD CONSTRAINT.
@@ -330,6 +351,8 @@ type CreateTrigger struct {
 	Base
 	Name  string
 	Table Name
+	// Replace is CREATE OR REPLACE TRIGGER (PostgreSQL 14+).
+	Replace bool
 }
 
 // CreateDomain is CREATE DOMAIN.
@@ -419,6 +442,10 @@ type Other struct {
 	Base
 	// Tables are the relations the statement names at its top level, when the parser tells.
 	Tables []Name
+	// ViewOf is set for CREATE VIEW whose query is exactly `SELECT * FROM <relation>` (no WHERE,
+	// join, grouping, ordering or limit): the view shows that relation as it is, and PostgreSQL
+	// can write through it.
+	ViewOf *Name
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -61,6 +61,7 @@ func Parse(sql string) (*Script, error) {
 		st := describe(raw.GetStmt())
 		b := st.base()
 		b.Text, b.Offset = text, offset
+		b.Calls = calls(raw.GetStmt())
 		b.Line = 1 + strings.Count(sql[:offset], "\n")
 		script.Statements = append(script.Statements, st)
 	}
@@ -128,4 +129,22 @@ func parseError(sql string, err error) *ParseError {
 		}
 	}
 	return pe
+}
+
+// ParseType reads a column type as written in SQL or by Django's db_type ("varchar(100)",
+// "numeric(10, 2)", "timestamp with time zone", "integer[]").
+func ParseType(s string) (Type, error) {
+	tree, err := pg_query.Parse("CREATE TABLE t (c " + s + ")")
+	if err != nil {
+		return Type{}, parseError(s, err)
+	}
+	stmts := tree.GetStmts()
+	if len(stmts) != 1 {
+		return Type{}, &ParseError{Message: "not one type: " + s, Offset: -1}
+	}
+	elts := stmts[0].GetStmt().GetCreateStmt().GetTableElts()
+	if len(elts) != 1 || elts[0].GetColumnDef() == nil {
+		return Type{}, &ParseError{Message: "not a type: " + s, Offset: -1}
+	}
+	return typeName(elts[0].GetColumnDef().GetTypeName()), nil
 }

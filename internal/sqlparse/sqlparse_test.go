@@ -125,6 +125,19 @@ func TestDescribe(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 		}},
+		{`ALTER TABLE t ADD CONSTRAINT a CHECK ("a" IS NOT NULL) NOT VALID, ADD CONSTRAINT b CHECK (a IS NOT NULL AND b > 0), ADD CONSTRAINT c CHECK (a IS NULL)`, func(t *testing.T, s Statement) {
+			c := s.(*AlterTable).Cmds
+			if c[0].Constraint.Expr.NotNullOf != "a" || c[1].Constraint.Expr.NotNullOf != "" || c[2].Constraint.Expr.NotNullOf != "" {
+				t.Errorf("got %+v %+v %+v", c[0].Constraint.Expr, c[1].Constraint.Expr, c[2].Constraint.Expr)
+			}
+		}},
+		{`ALTER TABLE t ALTER COLUMN "a" TYPE varchar(300) USING "a"::varchar(300), ALTER COLUMN b TYPE text COLLATE "C", ALTER COLUMN c TYPE int USING c + 1, ALTER COLUMN d TYPE int USING d::bigint, ALTER COLUMN e TYPE int USING f::int`, func(t *testing.T, s Statement) {
+			c := s.(*AlterTable).Cmds
+			if c[0].UsingColumn != "a" || c[1].UsingColumn != "" || c[1].Using != nil || c[1].Collation != "C" || c[0].Collation != "" ||
+				c[2].UsingColumn != "" || c[3].UsingColumn != "" || c[4].UsingColumn != "" {
+				t.Errorf("got %+v", c)
+			}
+		}},
 		{`ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY`, func(t *testing.T, s Statement) {
 			c := s.(*AlterTable).Cmds[0]
 			if c.Action != DetachPartition || !c.Concurrently || c.Name != "p1" {
@@ -228,7 +241,12 @@ func TestDescribe(t *testing.T) {
 			}
 		}},
 		{`CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()`, func(t *testing.T, s Statement) {
-			if c := s.(*CreateTrigger); c.Table.Name != "t" || c.Name != "trg" {
+			if c := s.(*CreateTrigger); c.Table.Name != "t" || c.Name != "trg" || c.Replace {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{`CREATE OR REPLACE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()`, func(t *testing.T, s Statement) {
+			if c := s.(*CreateTrigger); c.Table.Name != "t" || !c.Replace {
 				t.Errorf("got %+v", c)
 			}
 		}},
@@ -307,5 +325,66 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) { tt.check(t, one(t, tt.sql)) })
+	}
+}
+
+func TestLongIdentifiers(t *testing.T) {
+	long := strings.Repeat("a", 60) + "_Xyz"
+	quoted := strings.Repeat("é", 40) // 80 bytes: cut at 62, not inside a character
+	st := one(t, `CREATE TABLE `+long+` ("`+quoted+`" int, short int)`)
+	got := st.Info().LongIdentifiers()
+	want := []LongIdentifier{
+		{Written: strings.ToLower(long), Name: strings.ToLower(long)[:63]},
+		{Written: quoted, Name: quoted[:62]},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v", got)
+	}
+	if c := st.(*CreateTable); c.Table.Name != want[0].Name || c.Columns[0].Name != want[1].Name {
+		t.Errorf("the parser keeps %q and %q", c.Table.Name, c.Columns[0].Name)
+	}
+	if got := one(t, `CREATE TABLE short (a int)`).Info().LongIdentifiers(); got != nil {
+		t.Errorf("short names: %+v", got)
+	}
+}
+
+func TestCallsAndViewOf(t *testing.T) {
+	calls := []struct {
+		sql  string
+		want []string
+	}{
+		{`SELECT setval(pg_get_serial_sequence('"t"', 'id'), coalesce(max("id"), 1), max("id") IS NOT null) FROM "t"`,
+			[]string{"max", "pg_get_serial_sequence", "setval"}}, // COALESCE is an expression, not a call
+		{`SELECT app.backfill(10), pg_catalog.now()`, []string{"app.backfill", "now"}},
+		{`CALL Refresh_Totals()`, []string{"refresh_totals"}},
+		{`UPDATE t SET a = my_func(b) WHERE c = 1`, []string{"my_func"}},
+		{`ALTER TABLE t ADD COLUMN c int`, nil},
+	}
+	for _, c := range calls {
+		if got := one(t, c.sql).Info().Calls; !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: calls %q, want %q", c.sql, got, c.want)
+		}
+	}
+	for sql, tag := range map[string]string{`GRANT SELECT ON t TO r`: "GRANT", `REVOKE SELECT ON t FROM r`: "REVOKE"} {
+		if o, ok := one(t, sql).(*Other); !ok || o.Tag != tag {
+			t.Errorf("%s: %+v, want tag %s", sql, o, tag)
+		}
+	}
+	views := []struct {
+		sql  string
+		want *Name
+	}{
+		{`CREATE VIEW "shop_order" AS SELECT * FROM "shop_purchase"`, &Name{Name: "shop_purchase"}},
+		{`CREATE OR REPLACE VIEW old AS SELECT * FROM app.new`, &Name{Schema: "app", Name: "new"}},
+		{`CREATE VIEW old AS SELECT id FROM new`, nil},
+		{`CREATE VIEW old AS SELECT * FROM new WHERE id > 0`, nil},
+		{`CREATE VIEW old AS SELECT * FROM new JOIN other USING (id)`, nil},
+		{`CREATE VIEW old AS SELECT * FROM ONLY new`, nil},
+	}
+	for _, v := range views {
+		o, ok := one(t, v.sql).(*Other)
+		if !ok || !reflect.DeepEqual(o.ViewOf, v.want) {
+			t.Errorf("%s: view of %+v, want %+v", v.sql, o, v.want)
+		}
 	}
 }
