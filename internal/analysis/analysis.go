@@ -45,6 +45,8 @@ type Context struct {
 	Allow []Allow
 	// KnownRule tells whether a rule name exists, to reject exemptions naming unknown rules.
 	KnownRule func(name string) bool
+	// Applied are the migrations the database has applied (none in lint).
+	Applied []plan.MigrationKey
 }
 
 // Pass is a rule's view of one migration.

@@ -32,6 +32,7 @@ func judge(pl *plan.Plan, cfg *config.Config, serverVersion int, catalog analysi
 		Catalog:       catalog,
 		Allow:         allow,
 		KnownRule:     func(name string) bool { return known[strings.TrimSpace(name)] },
+		Applied:       pl.Applied,
 	}
 	return analysis.Analyze(pl, ctx, all), nil
 }

@@ -29,6 +29,8 @@ type Case struct {
 	Created []string
 	// Catalog is the live schema, nil for none.
 	Catalog analysis.Catalog
+	// Applied are the migrations the database has applied.
+	Applied []plan.MigrationKey
 	// Fire says the rule must report; Count, when non-zero, how many times.
 	Fire  bool
 	Count int
@@ -69,7 +71,7 @@ func Run(t *testing.T, rule analysis.Rule, cases []Case) {
 			if version == 0 {
 				version = DefaultVersion
 			}
-			res := analysis.Analyze(c.Migration(), analysis.Context{ServerVersion: version, Catalog: c.Catalog}, []analysis.Rule{rule})
+			res := analysis.Analyze(c.Migration(), analysis.Context{ServerVersion: version, Catalog: c.Catalog, Applied: c.Applied}, []analysis.Rule{rule})
 			var mine, other []analysis.Finding
 			for _, m := range res.Migrations {
 				for _, f := range m.Findings {

@@ -67,11 +67,6 @@ type (
 	constraintKinds interface {
 		ConstraintKind(table, name string) (kind string, ok bool)
 	}
-	// appliedLister: the migrations recorded as applied (Plan.Applied: the django_migrations
-	// rows of the alias, as Django's loader sees them).
-	appliedLister interface {
-		AppliedMigrations() []plan.MigrationKey
-	}
 )
 
 // djangoOperations maps each operation class zdcd knows to the module that defines it, across

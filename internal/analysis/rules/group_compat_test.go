@@ -8,20 +8,18 @@ import (
 
 // liveData is a fake live catalog answering the questions of the compat rules.
 type liveData struct {
-	rows       map[string]bool     // table → has rows
-	nulls      map[string]bool     // "table.column" → has NULLs
-	duplicates map[string]bool     // "table(col,col)" → has duplicates
-	estimates  map[string]int64    // table → estimated rows
-	kinds      map[string]string   // "table.constraint" → contype
-	applied    []plan.MigrationKey // applied migrations
-	failing    bool                // every data question fails
+	rows       map[string]bool   // table → has rows
+	nulls      map[string]bool   // "table.column" → has NULLs
+	duplicates map[string]bool   // "table(col,col)" → has duplicates
+	estimates  map[string]int64  // table → estimated rows
+	kinds      map[string]string // "table.constraint" → contype
+	failing    bool              // every data question fails
 }
 
 var errLiveData = errors.New("canceling statement due to statement timeout")
 
 func (c *liveData) ColumnType(table, column string) (string, bool)     { return "", false }
 func (c *liveData) HasValidatedNotNullCheck(table, column string) bool { return false }
-func (c *liveData) AppliedMigrations() []plan.MigrationKey             { return c.applied }
 func (c *liveData) ConstraintKind(table, name string) (string, bool) {
 	k, ok := c.kinds[table+"."+name]
 	return k, ok

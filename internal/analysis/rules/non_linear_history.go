@@ -14,8 +14,7 @@ import (
 // branch merged after the other was deployed: Django applies it now, after migrations it was
 // never tested behind. Its own operations and SQL are judged by the other rules (rendered against
 // the real applied state), so this is advisory: a prompt to check the two branches do not
-// conflict. It needs the applied migrations, from a catalog that lists them; without one it stays
-// quiet. Migrations without a number prefix are not ordered and not reported.
+// conflict. It needs the applied migrations (check, release); lint has none and stays quiet. Migrations without a number prefix are not ordered and not reported.
 var NonLinearHistory = analysis.Rule{
 	Name:      "non-linear-history",
 	Severity:  analysis.Warning,
@@ -24,17 +23,13 @@ var NonLinearHistory = analysis.Rule{
 }
 
 func nonLinearHistory(p *analysis.Pass) {
-	al, ok := p.Catalog.(appliedLister)
-	if !ok {
-		return
-	}
 	m := p.Migration
 	n, ok := migrationNumber(m.Name)
 	if !ok {
 		return
 	}
 	var after []string
-	for _, a := range al.AppliedMigrations() {
+	for _, a := range p.Applied {
 		if a.App != m.App || a.Name == m.Name {
 			continue
 		}
