@@ -211,3 +211,60 @@ func (c *Catalog) HasDuplicates(table string, columns []string) (bool, error) {
 			" GROUP BY "+strings.Join(cols, ", ")+" HAVING count(*) > 1)", nil, &ok)
 	return ok, err
 }
+
+// ColumnNotNull reports whether the column is NOT NULL; ok=false when the column is unknown.
+func (c *Catalog) ColumnNotNull(table, column string) (notNull, ok bool) {
+	found, err := c.ask("notnull\x00"+table+"\x00"+column,
+		`SELECT attnotnull FROM pg_attribute
+		 WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped`,
+		[]any{relation(table), column}, &notNull)
+	return notNull, found && err == nil
+}
+
+// Partitioned reports whether the table is a partitioned table (relkind 'p').
+func (c *Catalog) Partitioned(table string) bool {
+	var p bool
+	_, err := c.ask("partitioned\x00"+table,
+		`SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind = 'p')`,
+		[]any{relation(table)}, &p)
+	return p && err == nil
+}
+
+// IndexColumns returns the columns of an index of the table, in order; ok=false when the index is
+// unknown or holds an expression.
+func (c *Catalog) IndexColumns(table, index string) ([]string, bool) {
+	var cols string
+	var exprs bool
+	schema := ""
+	if s, _, ok := strings.Cut(table, "."); ok {
+		schema = s
+	}
+	qualified := pgx.Identifier{index}.Sanitize()
+	if schema != "" {
+		qualified = pgx.Identifier{schema, index}.Sanitize()
+	}
+	found, err := c.ask("indexcols\x00"+table+"\x00"+index,
+		`SELECT coalesce(string_agg(a.attname, ',' ORDER BY k.ord), ''), bool_or(k.attnum = 0)
+		 FROM pg_index i
+		 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+		 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+		 WHERE i.indexrelid = to_regclass($1) AND i.indrelid = to_regclass($2) AND k.ord <= i.indnkeyatts
+		 HAVING count(*) > 0`,
+		[]any{qualified, relation(table)}, &cols, &exprs)
+	if !found || err != nil || exprs || cols == "" {
+		return nil, false
+	}
+	return strings.Split(cols, ","), true
+}
+
+// UniqueColumn reports a single-column unique index (or primary key) on the column: a WHERE that
+// pins it to values pins rows.
+func (c *Catalog) UniqueColumn(table, column string) bool {
+	var ok bool
+	_, err := c.ask("unique\x00"+table+"\x00"+column,
+		`SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		 WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+		   AND i.indpred IS NULL AND a.attname = $2)`,
+		[]any{relation(table), column}, &ok)
+	return ok && err == nil
+}

@@ -26,7 +26,8 @@ func TestCatalog(t *testing.T) {
 		ALTER TABLE shop_order ADD CONSTRAINT shop_order_customer_fk FOREIGN KEY (customer_id) REFERENCES shop_customer (id) NOT VALID;
 		INSERT INTO shop_order VALUES (1, 'a', NULL, 1, NULL), (2, 'a', 'x', 2, NULL), (3, 'b', 'y', 3, NULL);
 		ANALYZE shop_order;
-		CREATE SCHEMA other; CREATE TABLE other.t (id int);`); err != nil {
+		CREATE SCHEMA other; CREATE TABLE other.t (id int);
+		CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);`); err != nil {
 		t.Fatal(err)
 	}
 	c := db.Catalog(ctx, time.Second)
@@ -54,6 +55,24 @@ func TestCatalog(t *testing.T) {
 	}
 	if n, ok := c.EstimatedRows("shop_order"); !ok || n != 3 {
 		t.Errorf("EstimatedRows = %d, %v", n, ok)
+	}
+	if nn, ok := c.ColumnNotNull("shop_order", "id"); !ok || !nn {
+		t.Errorf("ColumnNotNull(id) = %v, %v", nn, ok)
+	}
+	if nn, ok := c.ColumnNotNull("shop_order", "note"); !ok || nn {
+		t.Errorf("ColumnNotNull(note) = %v, %v", nn, ok)
+	}
+	if cols, ok := c.IndexColumns("shop_order", "shop_order_pkey"); !ok || len(cols) != 1 || cols[0] != "id" {
+		t.Errorf("IndexColumns = %v, %v", cols, ok)
+	}
+	if _, ok := c.IndexColumns("shop_order", "no_such_index"); ok {
+		t.Error("IndexColumns of a missing index")
+	}
+	if !c.UniqueColumn("shop_order", "id") || c.UniqueColumn("shop_order", "code") {
+		t.Error("UniqueColumn")
+	}
+	if !c.Partitioned("parted") || c.Partitioned("shop_order") {
+		t.Error("Partitioned")
 	}
 	if has, err := c.HasRows("shop_order"); !has || err != nil {
 		t.Errorf("HasRows = %v, %v", has, err)

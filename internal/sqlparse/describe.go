@@ -53,10 +53,10 @@ func describe(n *pg_query.Node) Statement {
 		return &CreateEnum{Base: Base{Tag: "CREATE TYPE"}, Name: qualified(s.GetTypeName()), Values: strs(s.GetVals())}
 	case n.GetUpdateStmt() != nil:
 		s := n.GetUpdateStmt()
-		return &Update{Base: Base{Tag: "UPDATE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil}
+		return &Update{Base: Base{Tag: "UPDATE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil, Pinned: pinned(s.GetWhereClause())}
 	case n.GetDeleteStmt() != nil:
 		s := n.GetDeleteStmt()
-		return &Delete{Base: Base{Tag: "DELETE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil}
+		return &Delete{Base: Base{Tag: "DELETE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil, Pinned: pinned(s.GetWhereClause())}
 	case n.GetInsertStmt() != nil:
 		s := n.GetInsertStmt()
 		sel := s.GetSelectStmt().GetSelectStmt()
@@ -794,4 +794,79 @@ func defElemBool(d *pg_query.DefElem) bool {
 		return constString(c) != "off" && constString(c) != "0"
 	}
 	return true
+}
+
+// pinned lists the columns a WHERE pins to values in its top-level AND chain: `column =
+// constant`, `column IN (constants)`, `column BETWEEN constant AND constant`, or a lower and an
+// upper constant bound on the same column (`id >= 1000 AND id < 2000`).
+func pinned(n *pg_query.Node) []string {
+	if n == nil {
+		return nil
+	}
+	conjuncts := []*pg_query.Node{n}
+	if b := n.GetBoolExpr(); b != nil {
+		if b.GetBoolop() != pg_query.BoolExprType_AND_EXPR {
+			return nil
+		}
+		conjuncts = b.GetArgs()
+	}
+	var out []string
+	seen := map[string]bool{}
+	pin := func(col string) {
+		if !seen[col] {
+			seen[col] = true
+			out = append(out, col)
+		}
+	}
+	lower, upper := map[string]bool{}, map[string]bool{}
+	for _, c := range conjuncts {
+		e := c.GetAExpr()
+		if e == nil {
+			continue
+		}
+		fields := strs(e.GetLexpr().GetColumnRef().GetFields())
+		if len(fields) == 0 {
+			continue
+		}
+		col := fields[len(fields)-1]
+		switch e.GetKind() {
+		case pg_query.A_Expr_Kind_AEXPR_OP:
+			names := strs(e.GetName())
+			if len(names) != 1 || !constant(e.GetRexpr()) {
+				continue
+			}
+			switch names[0] {
+			case "=":
+				pin(col)
+			case ">", ">=":
+				lower[col] = true
+			case "<", "<=":
+				upper[col] = true
+			}
+			if lower[col] && upper[col] {
+				pin(col)
+			}
+		case pg_query.A_Expr_Kind_AEXPR_IN, pg_query.A_Expr_Kind_AEXPR_BETWEEN:
+			list := e.GetRexpr().GetList()
+			if list == nil {
+				continue
+			}
+			all := true
+			for _, item := range list.GetItems() {
+				all = all && constant(item)
+			}
+			if all {
+				pin(col)
+			}
+		}
+	}
+	return out
+}
+
+// constant reports a literal, a parameter, or a cast of one.
+func constant(n *pg_query.Node) bool {
+	if tc := n.GetTypeCast(); tc != nil {
+		return constant(tc.GetArg())
+	}
+	return n.GetAConst() != nil || n.GetParamRef() != nil
 }

@@ -395,6 +395,11 @@ type Update struct {
 	Base
 	Table    Name
 	HasWhere bool
+	// Pinned are the columns the WHERE pins to values in its top-level AND chain:
+	// `col = constant`, `col IN (constants)`, `col BETWEEN constant AND constant`, or a lower and
+	// an upper constant bound on col. Whether that bounds the rows depends on col being a key.
+	// IS NULL, one-sided ranges, LIKE or subqueries pin nothing.
+	Pinned []string
 }
 
 // Delete is DELETE.
@@ -402,6 +407,8 @@ type Delete struct {
 	Base
 	Table    Name
 	HasWhere bool
+	// Pinned: as for Update.
+	Pinned []string
 }
 
 // Insert is INSERT.

@@ -266,8 +266,38 @@ func TestDescribe(t *testing.T) {
 			}
 		}},
 		{`DELETE FROM t WHERE id < 100`, func(t *testing.T, s Statement) {
-			if d := s.(*Delete); !d.HasWhere {
+			if d := s.(*Delete); !d.HasWhere || d.Pinned != nil {
 				t.Errorf("got %+v", d)
+			}
+		}},
+		{`UPDATE t SET a = 1 WHERE a IS NULL`, func(t *testing.T, s Statement) {
+			if u := s.(*Update); !u.HasWhere || u.Pinned != nil {
+				t.Errorf("got %+v", u)
+			}
+		}},
+		{`UPDATE t SET a = 1 WHERE t.id = 5 AND b > 2`, func(t *testing.T, s Statement) {
+			if u := s.(*Update); !reflect.DeepEqual(u.Pinned, []string{"id"}) {
+				t.Errorf("got %+v", u)
+			}
+		}},
+		{`DELETE FROM t WHERE code IN ('a', 'b'::text)`, func(t *testing.T, s Statement) {
+			if d := s.(*Delete); !reflect.DeepEqual(d.Pinned, []string{"code"}) {
+				t.Errorf("got %+v", d)
+			}
+		}},
+		{`UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 5000`, func(t *testing.T, s Statement) {
+			if u := s.(*Update); !reflect.DeepEqual(u.Pinned, []string{"id"}) {
+				t.Errorf("got %+v", u)
+			}
+		}},
+		{`DELETE FROM t WHERE id >= 1000 AND note IS NULL AND id < 2000`, func(t *testing.T, s Statement) {
+			if d := s.(*Delete); !reflect.DeepEqual(d.Pinned, []string{"id"}) {
+				t.Errorf("got %+v", d)
+			}
+		}},
+		{`UPDATE t SET a = 1 WHERE id = 5 OR b IS NULL`, func(t *testing.T, s Statement) {
+			if u := s.(*Update); u.Pinned != nil {
+				t.Errorf("got %+v", u)
 			}
 		}},
 		{`INSERT INTO t SELECT * FROM u`, func(t *testing.T, s Statement) {

@@ -39,8 +39,8 @@ func indexCreateBlocking(p *analysis.Pass, st *analysis.Stmt) {
 			kind, ci.Name, table, table, when),
 		strings.Join([]string{
 			"Build the index without blocking writes: CREATE " + strings.ToUpper(kind) + " CONCURRENTLY IF NOT EXISTS, outside a transaction.",
-			"Django: move the index to its own migration with `atomic = False` and use django.contrib.postgres.operations.AddIndexConcurrently " +
-				"(for db_index=True / unique=True on a field: add the field without it, then AddIndexConcurrently, then declare it on the field with SeparateDatabaseAndState).",
-			"If a concurrent build fails it leaves an INVALID index: drop it (DROP INDEX CONCURRENTLY) before retrying.",
+			"Django: a migration of its own with `atomic = False`, holding SeparateDatabaseAndState(database_operations=[RunSQL(\"DROP INDEX CONCURRENTLY IF EXISTS " + ci.Name + "\"), RunSQL(\"CREATE " + strings.ToUpper(kind) + " CONCURRENTLY IF NOT EXISTS " + ci.Name + " ON " + table + " (...)\")], state_operations=[AddIndex(...)]) — " +
+				"repeatable after a cancelled build (see non-atomic-non-idempotent); for db_index=True / unique=True on a new field, add the field without it first.",
+			"A cancelled concurrent build leaves an INVALID index behind: the DROP ... IF EXISTS above clears it before the retry.",
 		}, "\n"))
 }

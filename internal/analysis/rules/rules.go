@@ -7,7 +7,6 @@ import "github.com/zdcd/zdcd/internal/analysis"
 // All returns every rule, in the order they run.
 func All() []analysis.Rule {
 	var all []analysis.Rule
-	all = append(all, OperationNotAllowlisted)
 	all = append(all, lockingRules...)
 	all = append(all, columnsRules...)
 	all = append(all, compatRules...)
