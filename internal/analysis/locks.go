@@ -121,7 +121,13 @@ func Effects(st sqlparse.Statement, version int, coercible func(table, column st
 			}
 		}
 	case *sqlparse.Rename:
-		if s.Table.Name != "" {
+		switch {
+		case s.Table.Name == "":
+		case s.Object == "INDEX" && version >= PG12:
+			// ALTER INDEX ... RENAME locks the index alone, SHARE UPDATE EXCLUSIVE (PostgreSQL 12+);
+			// the index stands for its table, as for DROP INDEX.
+			add(TableName(s.Table), ShareUpdateExclusive, false, false)
+		default:
 			add(TableName(s.Table), AccessExclusive, false, false)
 		}
 	case *sqlparse.Truncate:
@@ -132,10 +138,12 @@ func Effects(st sqlparse.Statement, version int, coercible func(table, column st
 		if s.Target == "TABLE" || s.Target == "INDEX" {
 			if s.Concurrently {
 				add(s.Name, ShareUpdateExclusive, false, true)
-			} else if s.Target == "INDEX" {
-				add(s.Name, AccessExclusive, false, true)
 			} else {
-				add(s.Name, Share, false, true)
+				// The table gets SHARE, but every index rebuilt gets ACCESS EXCLUSIVE until the
+				// transaction ends, and the planner locks every index of a table it plans a query
+				// on: reads block too (REINDEX's documentation), so the table is as good as ACCESS
+				// EXCLUSIVE. REINDEX TABLE does this to all its indexes.
+				add(s.Name, AccessExclusive, false, true)
 			}
 		}
 	case *sqlparse.Vacuum:
@@ -167,7 +175,11 @@ func Effects(st sqlparse.Statement, version int, coercible func(table, column st
 			add(TableName(s.View), AccessExclusive, true, false)
 		}
 	case *sqlparse.CreateTable:
-		// A new table: nobody else can see it. Its foreign keys lock the referenced tables.
+		// A new table: nobody else can see it. Its foreign keys lock the referenced tables, and a
+		// new partition locks its parent ACCESS EXCLUSIVE (ATTACH PARTITION is the gentler way).
+		if s.PartitionOf != nil {
+			add(TableName(*s.PartitionOf), AccessExclusive, false, false)
+		}
 		for _, c := range s.Columns {
 			if c.References != nil {
 				add(TableName(c.References.Table), ShareRowExclusive, false, false)

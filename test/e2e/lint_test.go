@@ -44,7 +44,7 @@ func itoa(i int) string { return fmt.Sprintf("%03d", i) }
 func TestLintSQLFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"migrations/001_safe.sql":  "-- A nullable column: metadata only.\nALTER TABLE orders ADD COLUMN note text;\n",
+		"migrations/001_safe.sql":  "-- A nullable column: metadata only, and a bounded wait for its lock.\nSET lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN note text;\n",
 		"migrations/002_index.sql": "ALTER TABLE orders ADD COLUMN code text;\n\nCREATE INDEX orders_code_idx ON orders (code);\n",
 		"migrations/003_cic.sql":   "-- zdcd:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);\n",
 	})
@@ -57,8 +57,10 @@ func TestLintSQLFiles(t *testing.T) {
 	if len(got["migrations.001_safe"]) != 0 || len(got["migrations.003_cic"]) != 0 {
 		t.Errorf("safe files judged unsafe: %v", got)
 	}
-	if !strings.Contains(strings.Join(got["migrations.002_index"], " "), "index-create-blocking@003") {
-		t.Errorf("002_index: want index-create-blocking at line 3, got %v", got["migrations.002_index"])
+	for _, want := range []string{"index-create-blocking@003", "missing-lock-timeout@001"} {
+		if !strings.Contains(strings.Join(got["migrations.002_index"], " "), want) {
+			t.Errorf("002_index: want %s, got %v", want, got["migrations.002_index"])
+		}
 	}
 	if rep.ServerVersion != 150000 || rep.Migrations[0].File != filepath.Join("migrations", "001_safe.sql") {
 		t.Errorf("server_version %d, file %q", rep.ServerVersion, rep.Migrations[0].File)
