@@ -268,3 +268,23 @@ func (c *Catalog) UniqueColumn(table, column string) bool {
 		[]any{relation(table), column}, &ok)
 	return ok && err == nil
 }
+
+// HotTrafficPerSecond is the average rate of scans and row writes (pg_stat_user_tables, since
+// the statistics were last reset) above which a table counts as hot: read or written by much of
+// the app's traffic, so that even an instant ACCESS EXCLUSIVE lock queues many requests.
+const HotTrafficPerSecond = 10
+
+// HotTable reports whether the table's traffic makes it hot, and says how busy it is.
+func (c *Catalog) HotTable(table string) (hot bool, why string) {
+	var rate float64
+	found, err := c.ask("hot\x00"+table,
+		`SELECT (coalesce(s.seq_scan, 0) + coalesce(s.idx_scan, 0) + s.n_tup_ins + s.n_tup_upd + s.n_tup_del)::float8
+		        / greatest(extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time())), 1)
+		 FROM pg_stat_user_tables s, pg_stat_database d
+		 WHERE s.relid = to_regclass($1) AND d.datname = current_database()`,
+		[]any{relation(table)}, &rate)
+	if !found || err != nil || rate < HotTrafficPerSecond {
+		return false, ""
+	}
+	return true, fmt.Sprintf("about %.0f scans and row writes a second on average (pg_stat_user_tables)", rate)
+}

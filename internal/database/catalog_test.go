@@ -74,6 +74,9 @@ func TestCatalog(t *testing.T) {
 	if !c.Partitioned("parted") || c.Partitioned("shop_order") {
 		t.Error("Partitioned")
 	}
+	if hot, _ := c.HotTable("empty"); hot {
+		t.Error("a table nobody uses is not hot")
+	}
 	if has, err := c.HasRows("shop_order"); !has || err != nil {
 		t.Errorf("HasRows = %v, %v", has, err)
 	}
@@ -104,5 +107,41 @@ func TestCatalog(t *testing.T) {
 	}
 	if _, err := c.ask("write", "INSERT INTO empty VALUES (1) RETURNING id", nil, new(int64)); err == nil {
 		t.Error("the catalog wrote to the database")
+	}
+}
+
+// A table the app hammers is hot; its neighbour is not.
+func TestCatalogHotTable(t *testing.T) {
+	ctx := context.Background()
+	db, err := Connect(ctx, pgtest.NewDatabase(t), "DATABASE_URL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if _, err := db.Conn.Exec(ctx, `CREATE TABLE busy (id int PRIMARY KEY); CREATE TABLE quiet (id int);
+		INSERT INTO busy SELECT generate_series(1, 100000)`); err != nil {
+		t.Fatal(err)
+	}
+	// The statistics collector flushes at transaction end; wait (bounded) until it has.
+	deadline := time.Now().Add(10 * time.Second)
+	c := db.Catalog(ctx, time.Second)
+	for {
+		if _, err := db.Conn.Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
+			t.Fatal(err)
+		}
+		if hot, why := c.HotTable("busy"); hot {
+			if why == "" {
+				t.Error("a hot table must say why")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("100,000 rows written just now did not make the table hot")
+		}
+		c = db.Catalog(ctx, time.Second) // a fresh cache
+		time.Sleep(100 * time.Millisecond)
+	}
+	if hot, _ := c.HotTable("quiet"); hot {
+		t.Error("an idle table is not hot")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // queues behind it, until lock_timeout cancels it — and each retry repeats the stall.
 //
 // zdcd cannot tell a hot table from the SQL. The rule asks the live catalog, when it implements
-// HotTableCatalog (configuration or traffic statistics); without that answer it is dormant. It
+// HotTableCatalog (the live catalog: traffic statistics); without that answer (lint) it is quiet. It
 // reports only locks that are otherwise brief: an ACCESS EXCLUSIVE that rewrites or scans the
 // table is already unsafe under the rule for that statement.
 var DDLOnHotTable = analysis.Rule{
