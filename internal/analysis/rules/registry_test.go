@@ -46,3 +46,20 @@ func TestRegistry(t *testing.T) {
 		}
 	}
 }
+
+// The README's table lists every rule (regenerate it from `zdcd-release explain`).
+func TestREADMEListsEveryRule(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{analysis.RuleCrashed, analysis.SQLNotRendered, analysis.SQLUnparseable, analysis.InvalidExemption}
+	for _, r := range All() {
+		names = append(names, r.Name)
+	}
+	for _, name := range names {
+		if !strings.Contains(string(readme), "[`"+name+"`](docs/rules/"+name+".md)") {
+			t.Errorf("README.md's rule table lacks %s", name)
+		}
+	}
+}
