@@ -22,12 +22,8 @@ var NotNullOnNulls = analysis.Rule{
 }
 
 func notNullOnNulls(p *analysis.Pass, st *analysis.Stmt) {
-	at, ok := st.Statement.(*sqlparse.AlterTable)
+	at, table, ok := alterOfExisting(p, st)
 	if !ok {
-		return
-	}
-	table := analysis.TableName(at.Table)
-	if p.Created(table) {
 		return
 	}
 	added := addedColumns(p, table, st)

@@ -20,12 +20,8 @@ var UniqueConstraintBlocking = analysis.Rule{
 }
 
 func uniqueConstraintBlocking(p *analysis.Pass, st *analysis.Stmt) {
-	at, ok := st.Statement.(*sqlparse.AlterTable)
+	at, table, ok := alterOfExisting(p, st)
 	if !ok {
-		return
-	}
-	table := analysis.TableName(at.Table)
-	if p.Created(table) {
 		return
 	}
 	for _, c := range at.Cmds {
