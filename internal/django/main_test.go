@@ -17,6 +17,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/pgtest"
 	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/testenv"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -26,12 +27,7 @@ const sampleApp = "../../test/sampleapp"
 
 // testPython is the interpreter with Django: $ZDCD_PYTHON, else Debian's /usr/bin/python3 (the
 // python3 first on PATH may be one without Django, so PATH is never trusted here).
-func testPython() string {
-	if p := os.Getenv("ZDCD_PYTHON"); p != "" {
-		return p
-	}
-	return "/usr/bin/python3"
-}
+func testPython() string { return testenv.Python() }
 
 // baseEnv is a small, fixed environment for the helper and manage.py: no inherited settings.
 func baseEnv(dbURL string) []string {

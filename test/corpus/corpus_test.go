@@ -7,9 +7,6 @@ package corpus
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -18,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/analysis/rules"
-	"github.com/zdcd/zdcd/internal/pgtest"
+	"github.com/zdcd/zdcd/internal/testenv"
 )
 
 // Required score.
@@ -30,22 +27,7 @@ const (
 // binary is the zdcd-release built for this test run.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "zdcd-corpus-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "zdcd-release")
-	build := exec.Command("go", "build", "-o", binary, "../../cmd/zdcd-release")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build zdcd-release: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	defer os.RemoveAll(dir)
-	pgtest.Main(m)
-}
+func TestMain(m *testing.M) { testenv.MainWithBinary(m, &binary) }
 
 // Verdict is zdcd's judgement of one case.
 type Verdict struct {

@@ -18,16 +18,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/pgtest"
+	"github.com/zdcd/zdcd/internal/testenv"
 )
 
 // python is Django's interpreter: $ZDCD_PYTHON, else Debian's /usr/bin/python3 (the python3 first
 // on PATH may be another build without Django).
-func python() string {
-	if p := os.Getenv("ZDCD_PYTHON"); p != "" {
-		return p
-	}
-	return "/usr/bin/python3"
-}
+func python() string { return testenv.Python() }
 
 // baseLabel matches the base app's label where the corpus files use it: `to='base.customer'`,
 // `('base', '0001_initial')`, `get_model('base', ...)`, and the `base_` prefix of table, index and

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zdcd/zdcd/internal/pgtest"
+	"github.com/zdcd/zdcd/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -22,30 +22,10 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // binary is the zdcd-release built for this test run.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "zdcd-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "zdcd-release")
-	build := exec.Command("go", "build", "-o", binary, "../../cmd/zdcd-release")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build zdcd-release: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	defer os.RemoveAll(dir)
-	pgtest.Main(m)
-}
+func TestMain(m *testing.M) { testenv.MainWithBinary(m, &binary) }
 
-// python is Django's interpreter: $ZDCD_PYTHON, else Debian's /usr/bin/python3 (the python3 first
-// on PATH may be another build without Django).
-func python() string {
-	if p := os.Getenv("ZDCD_PYTHON"); p != "" {
-		return p
-	}
-	return "/usr/bin/python3"
-}
+// python is Django's interpreter (testenv.Python).
+func python() string { return testenv.Python() }
 
 // sampleApp is the sample Django project.
 func sampleApp(t testing.TB) string {
