@@ -53,7 +53,8 @@ func describe(n *pg_query.Node) Statement {
 		return &CreateEnum{Base: Base{Tag: "CREATE TYPE"}, Name: qualified(s.GetTypeName()), Values: strs(s.GetVals())}
 	case n.GetUpdateStmt() != nil:
 		s := n.GetUpdateStmt()
-		return &Update{Base: Base{Tag: "UPDATE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil, Pinned: pinned(s.GetWhereClause())}
+		return &Update{Base: Base{Tag: "UPDATE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil, Pinned: pinned(s.GetWhereClause()),
+			Set: assignments(s.GetTargetList())}
 	case n.GetDeleteStmt() != nil:
 		s := n.GetDeleteStmt()
 		return &Delete{Base: Base{Tag: "DELETE"}, Table: rangeVar(s.GetRelation()), HasWhere: s.GetWhereClause() != nil, Pinned: pinned(s.GetWhereClause())}
@@ -95,7 +96,64 @@ func createTable(s *pg_query.CreateStmt) *CreateTable {
 		}
 	}
 	ct.Constraints = append(ct.Constraints, constraints(s.GetConstraints())...)
+	ct.Options = options(s.GetOptions(), false)
 	return ct
+}
+
+// options reads storage parameters (a list of DefElem); reset is RESET (...), whose names carry
+// no value.
+func options(nodes []*pg_query.Node, reset bool) []Option {
+	var out []Option
+	for _, n := range nodes {
+		d := n.GetDefElem()
+		if d == nil {
+			continue
+		}
+		o := Option{Name: d.GetDefname()}
+		if d.GetDefnamespace() != "" {
+			o.Name = d.GetDefnamespace() + "." + o.Name
+		}
+		if !reset {
+			o.Value = optionValue(d.GetArg())
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// optionValue spells a storage parameter's value; a name given alone means true.
+func optionValue(arg *pg_query.Node) string {
+	switch {
+	case arg == nil:
+		return "true"
+	case arg.GetString_() != nil:
+		return arg.GetString_().GetSval()
+	case arg.GetInteger() != nil:
+		return itoa(int(arg.GetInteger().GetIval()))
+	case arg.GetFloat() != nil:
+		return arg.GetFloat().GetFval()
+	case arg.GetBoolean() != nil:
+		if arg.GetBoolean().GetBoolval() {
+			return "true"
+		}
+		return "false"
+	case arg.GetTypeName() != nil: // an unreserved keyword such as off
+		return strings.Join(strs(arg.GetTypeName().GetNames()), ".")
+	case arg.GetAConst() != nil:
+		return constString(arg.GetAConst())
+	}
+	return ""
+}
+
+// assignments reads UPDATE's SET list.
+func assignments(targets []*pg_query.Node) []Assignment {
+	var out []Assignment
+	for _, n := range targets {
+		if rt := n.GetResTarget(); rt != nil {
+			out = append(out, Assignment{Column: rt.GetName(), Partial: len(rt.GetIndirection()) > 0})
+		}
+	}
+	return out
 }
 
 func createIndex(s *pg_query.IndexStmt) *CreateIndex {
@@ -222,6 +280,8 @@ func alterCmd(c *pg_query.AlterTableCmd) AlterCmd {
 	case pg_query.AlterTableType_AT_SetRelOptions, pg_query.AlterTableType_AT_ResetRelOptions,
 		pg_query.AlterTableType_AT_SetOptions, pg_query.AlterTableType_AT_ResetOptions:
 		cmd.Action = SetOptions
+		reset := c.GetSubtype() == pg_query.AlterTableType_AT_ResetRelOptions || c.GetSubtype() == pg_query.AlterTableType_AT_ResetOptions
+		cmd.Options = options(def.GetList().GetItems(), reset)
 	case pg_query.AlterTableType_AT_EnableTrig, pg_query.AlterTableType_AT_EnableAlwaysTrig,
 		pg_query.AlterTableType_AT_EnableReplicaTrig, pg_query.AlterTableType_AT_EnableTrigAll,
 		pg_query.AlterTableType_AT_EnableTrigUser:
@@ -231,6 +291,19 @@ func alterCmd(c *pg_query.AlterTableCmd) AlterCmd {
 		cmd.Action = DisableTrigger
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		cmd.Action = ReplicaIdentity
+		if ri := def.GetReplicaIdentityStmt(); ri != nil {
+			switch ri.GetIdentityType() {
+			case "d":
+				cmd.ReplicaIdentity = "DEFAULT"
+			case "f":
+				cmd.ReplicaIdentity = "FULL"
+			case "n":
+				cmd.ReplicaIdentity = "NOTHING"
+			case "i":
+				cmd.ReplicaIdentity = "USING INDEX"
+				cmd.Name = ri.GetName()
+			}
+		}
 	case pg_query.AlterTableType_AT_ChangeOwner:
 		cmd.Action = ChangeOwner
 	default:
@@ -776,22 +849,9 @@ func typeName(t *pg_query.TypeName) Type {
 }
 
 func defElemBool(d *pg_query.DefElem) bool {
-	arg := d.GetArg()
-	if arg == nil {
-		return true
-	}
-	if s := arg.GetString_(); s != nil {
-		v := strings.ToLower(s.GetSval())
-		return v != "false" && v != "off" && v != "0"
-	}
-	if b := arg.GetBoolean(); b != nil {
-		return b.GetBoolval()
-	}
-	if i := arg.GetInteger(); i != nil {
-		return i.GetIval() != 0
-	}
-	if c := arg.GetAConst(); c != nil {
-		return constString(c) != "off" && constString(c) != "0"
+	switch strings.ToLower(optionValue(d.GetArg())) {
+	case "false", "off", "0", "no":
+		return false
 	}
 	return true
 }

@@ -184,6 +184,18 @@ type CreateTable struct {
 	Partitioned bool
 	Temporary   bool
 	Unlogged    bool
+	// Options are the storage parameters of WITH (...).
+	Options []Option
+}
+
+// Option is a storage parameter of CREATE TABLE ... WITH (...) or ALTER TABLE ... SET/RESET (...).
+type Option struct {
+	// Name is the parameter's name, with its namespace when it has one ("fillfactor",
+	// "toast.autovacuum_enabled").
+	Name string
+	// Value is the value as written, lower case for a keyword ("false", "off", "70"); "true" for
+	// a name given without a value; "" in RESET.
+	Value string
 }
 
 // CreateIndex is CREATE INDEX.
@@ -260,6 +272,11 @@ type AlterCmd struct {
 	IfExists     bool
 	IfNotExists  bool
 	Cascade      bool
+	// Options are the parameters of SET (...) / RESET (...) (of the table, or of Column).
+	Options []Option
+	// ReplicaIdentity is the new identity of REPLICA IDENTITY: "DEFAULT", "FULL", "NOTHING" or
+	// "USING INDEX" (the index is in Name).
+	ReplicaIdentity string
 	// Raw is the parser's name of an action zdcd does not distinguish ("AT_SetRelOptions").
 	Raw string
 }
@@ -400,6 +417,16 @@ type Update struct {
 	// an upper constant bound on col. Whether that bounds the rows depends on col being a key.
 	// IS NULL, one-sided ranges, LIKE or subqueries pin nothing.
 	Pinned []string
+	// Set are the targets of the SET list, in order; `(a, b) = (...)` gives one per column.
+	Set []Assignment
+}
+
+// Assignment is one target of UPDATE's SET list.
+type Assignment struct {
+	Column string
+	// Partial is set for an assignment to an element or field of the column (`c[1] = ...`,
+	// `c.f = ...`): several of those to one column are merged, not a conflict.
+	Partial bool
 }
 
 // Delete is DELETE.

@@ -265,6 +265,34 @@ func TestDescribe(t *testing.T) {
 				t.Errorf("got %+v", u)
 			}
 		}},
+		{`UPDATE t SET a = 1, "B" = 2, (c, a) = (3, 4), d[1] = 5, e.f = 6`, func(t *testing.T, s Statement) {
+			want := []Assignment{{"a", false}, {"B", false}, {"c", false}, {"a", false}, {"d", true}, {"e", true}}
+			if u := s.(*Update); !reflect.DeepEqual(u.Set, want) {
+				t.Errorf("got %+v", u.Set)
+			}
+		}},
+		{`ALTER TABLE t SET (autovacuum_enabled = false, toast.autovacuum_enabled = OFF, fillfactor = 70, autovacuum_vacuum_scale_factor = 0.01, user_catalog_table), RESET (toast.autovacuum_enabled), ALTER COLUMN a SET (n_distinct = -1)`, func(t *testing.T, s Statement) {
+			c := s.(*AlterTable).Cmds
+			want := []Option{{"autovacuum_enabled", "false"}, {"toast.autovacuum_enabled", "off"}, {"fillfactor", "70"},
+				{"autovacuum_vacuum_scale_factor", "0.01"}, {"user_catalog_table", "true"}}
+			if len(c) != 3 || c[0].Action != SetOptions || !reflect.DeepEqual(c[0].Options, want) ||
+				!reflect.DeepEqual(c[1].Options, []Option{{"toast.autovacuum_enabled", ""}}) ||
+				c[2].Column != "a" || !reflect.DeepEqual(c[2].Options, []Option{{"n_distinct", "-1"}}) {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{`CREATE TABLE t (a int) WITH (autovacuum_enabled = 'false', fillfactor = 50)`, func(t *testing.T, s Statement) {
+			if ct := s.(*CreateTable); !reflect.DeepEqual(ct.Options, []Option{{"autovacuum_enabled", "false"}, {"fillfactor", "50"}}) {
+				t.Errorf("got %+v", ct.Options)
+			}
+		}},
+		{`ALTER TABLE t REPLICA IDENTITY FULL, REPLICA IDENTITY USING INDEX t_key, REPLICA IDENTITY NOTHING, REPLICA IDENTITY DEFAULT`, func(t *testing.T, s Statement) {
+			c := s.(*AlterTable).Cmds
+			if len(c) != 4 || c[0].Action != ReplicaIdentity || c[0].ReplicaIdentity != "FULL" || c[1].ReplicaIdentity != "USING INDEX" ||
+				c[1].Name != "t_key" || c[2].ReplicaIdentity != "NOTHING" || c[3].ReplicaIdentity != "DEFAULT" {
+				t.Errorf("got %+v", c)
+			}
+		}},
 		{`DELETE FROM t WHERE id < 100`, func(t *testing.T, s Statement) {
 			if d := s.(*Delete); !d.HasWhere || d.Pinned != nil {
 				t.Errorf("got %+v", d)
