@@ -22,6 +22,9 @@ type Rule struct {
 	Severity Severity
 	// Summary is one line for listings (`zdcd-release explain`).
 	Summary string
+	// OptIn rules run only when Context.Enabled names them (ZDCD_ENABLE_RULES): house-style
+	// checks that would be noise for most projects.
+	OptIn bool
 	// Operation is called for every operation that runs against the database, in order: nested
 	// database operations of SeparateDatabaseAndState included, their state operations not.
 	Operation func(p *Pass, op *plan.Operation)
@@ -47,6 +50,8 @@ type Context struct {
 	KnownRule func(name string) bool
 	// Applied are the migrations the database has applied (none in lint).
 	Applied []plan.MigrationKey
+	// Enabled names the opt-in rules to run.
+	Enabled map[string]bool
 }
 
 // Pass is a rule's view of one migration.
@@ -108,6 +113,13 @@ func Analyze(pl *plan.Plan, ctx Context, rules []Rule) *Result {
 	res := &Result{Safe: true, Nightly: ctx.Nightly, ServerVersion: ctx.ServerVersion, Migrations: []MigrationResult{}}
 	created := map[string]bool{}
 	parsed := parseAll(pl)
+	active := rules[:0:0]
+	for _, r := range rules {
+		if !r.OptIn || ctx.Enabled[r.Name] {
+			active = append(active, r)
+		}
+	}
+	rules = active
 	for i := range pl.Migrations {
 		m := &pl.Migrations[i]
 		findings := []Finding{}

@@ -35,6 +35,13 @@ func analysisContext(pl *plan.Plan, cfg *config.Config, serverVersion int, catal
 		}
 		allow = append(allow, analysis.Allow{App: a.App, Migration: a.Migration, Rule: a.Rule})
 	}
+	enabled := map[string]bool{}
+	for _, name := range cfg.EnableRules {
+		if !known[name] {
+			return analysis.Context{}, nil, &config.Error{Var: "ZDCD_ENABLE_RULES", Problem: fmt.Sprintf("names an unknown rule %q: run `zdcd-release explain` for the list", name)}
+		}
+		enabled[name] = true
+	}
 	ctx := analysis.Context{
 		ServerVersion: serverVersion,
 		Nightly:       cfg.NightlyBuild,
@@ -42,6 +49,7 @@ func analysisContext(pl *plan.Plan, cfg *config.Config, serverVersion int, catal
 		Allow:         allow,
 		KnownRule:     func(name string) bool { return known[strings.TrimSpace(name)] },
 		Applied:       pl.Applied,
+		Enabled:       enabled,
 	}
 	return ctx, all, nil
 }

@@ -92,6 +92,8 @@ type Config struct {
 	NightlyBuild bool
 	// Allow is ZDCD_ALLOW: migrations approved as a whole or for one rule. Never nil.
 	Allow []Allow
+	// EnableRules is ZDCD_ENABLE_RULES: opt-in rules to run (require-table-schema). Never nil.
+	EnableRules []string
 
 	// ProjectDir is ZDCD_PROJECT_DIR: the Django project directory (holding manage.py).
 	ProjectDir string
@@ -148,6 +150,7 @@ type env struct {
 	APITimeout        *string `envconfig:"ZDCD_API_TIMEOUT"`
 	NightlyBuild      *string `envconfig:"NIGHTLY_BUILD"`
 	Allow             *string `envconfig:"ZDCD_ALLOW"`
+	EnableRules       *string `envconfig:"ZDCD_ENABLE_RULES"`
 	ProjectDir        *string `envconfig:"ZDCD_PROJECT_DIR"`
 	Python            *string `envconfig:"ZDCD_PYTHON"`
 	DjangoSettings    *string `envconfig:"DJANGO_SETTINGS_MODULE"`
@@ -206,6 +209,7 @@ func Defaults() *Config {
 		DataAPIURL:        DefaultDataAPIURL,
 		APITimeout:        DefaultAPITimeout,
 		Allow:             []Allow{},
+		EnableRules:       []string{},
 		ProjectDir:        DefaultProjectDir,
 		MigrateCommand:    DefaultMigrateCommand,
 		LockTimeout:       DefaultLockTimeout,
@@ -303,6 +307,19 @@ func Load() (*Config, error) {
 			l.fail("ZDCD_ALLOW", problem)
 		} else {
 			c.Allow = allow
+		}
+	}
+	if v, ok := l.value("ZDCD_ENABLE_RULES", e.EnableRules); ok {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			if !isKebab(item) {
+				l.fail("ZDCD_ENABLE_RULES", "is invalid: item "+quote(item)+" is not a rule name (kebab-case: lowercase letters, digits and dashes); expected a comma-separated list such as require-table-schema")
+				break
+			}
+			c.EnableRules = append(c.EnableRules, item)
 		}
 	}
 

@@ -54,6 +54,7 @@ func TestLoadDefaults(t *testing.T) {
 		DataAPIURL:        "https://api.data.heroku.com",
 		APITimeout:        5 * time.Minute,
 		Allow:             []Allow{},
+		EnableRules:       []string{},
 		ProjectDir:        ".",
 		MigrateCommand:    "python manage.py migrate --noinput",
 		LockTimeout:       100 * time.Millisecond,
@@ -150,6 +151,10 @@ func TestLoad(t *testing.T) {
 			want: func(c *Config) {
 				c.Allow = []Allow{{App: "shop", Migration: "0007_remove_price"}, {App: "billing", Migration: "0002_x", Rule: "index-create-blocking"}}
 			}},
+		{name: "enable rules", env: map[string]string{"ZDCD_ENABLE_RULES": " require-table-schema ,"},
+			want: func(c *Config) { c.EnableRules = []string{"require-table-schema"} }},
+		{name: "enable rules bad name", env: map[string]string{"ZDCD_ENABLE_RULES": "Require_Table"},
+			err: `ZDCD_ENABLE_RULES is invalid: item "Require_Table" is not a rule name (kebab-case: lowercase letters, digits and dashes); expected a comma-separated list such as require-table-schema`},
 		{name: "allow without dot", env: map[string]string{"ZDCD_ALLOW": "shop.0001_initial,shop-0007"},
 			err: `ZDCD_ALLOW is invalid: item "shop-0007" has no '.' between app label and migration name; expected app.migration or app.migration:rule, such as shop.0007_remove_price or shop.0007_remove_price:remove-field`},
 		{name: "allow bad app label", env: map[string]string{"ZDCD_ALLOW": "1shop.0007"},

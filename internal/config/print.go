@@ -75,6 +75,7 @@ func (c *Config) Settings() []Setting {
 		allow[i] = a.String()
 	}
 	add("ZDCD_ALLOW", strings.Join(allow, ","), true, "none")
+	add("ZDCD_ENABLE_RULES", strings.Join(c.EnableRules, ","), true, "none (opt-in rules off)")
 
 	group = "Django"
 	add("ZDCD_PROJECT_DIR", c.ProjectDir, true, "")

@@ -44,6 +44,7 @@ ZDCD_API_TIMEOUT=5m (default)
 # Approvals
 NIGHTLY_BUILD=false (default)
 ZDCD_ALLOW=shop.0007_remove_price:remove-field,shop.0008_x
+ZDCD_ENABLE_RULES=(default: none (opt-in rules off))
 
 # Django
 ZDCD_PROJECT_DIR=. (default)

@@ -170,3 +170,21 @@ func TestLintBadInput(t *testing.T) {
 		})
 	}
 }
+
+// Opt-in rules run only when ZDCD_ENABLE_RULES names them; an unknown name is a usage error.
+func TestLintOptInRules(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"m/001.sql": "SET lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN note text;\n"})
+	r := run(t, dir, lintEnv(), "lint", "--format", "json", "m")
+	if r.code != 0 || strings.Contains(r.stdout, "require-table-schema") {
+		t.Fatalf("off by default:\n%s", r)
+	}
+	r = run(t, dir, append(lintEnv(), "ZDCD_ENABLE_RULES=require-table-schema"), "lint", "--format", "json", "m")
+	if r.code != 0 || !strings.Contains(r.stdout, `"rule": "require-table-schema"`) {
+		t.Fatalf("enabled, a warning (exit 0):\n%s", r)
+	}
+	r = run(t, dir, append(lintEnv(), "ZDCD_ENABLE_RULES=require-table-schma"), "lint", "m")
+	if r.code != 2 || !strings.Contains(r.stderr, `ZDCD_ENABLE_RULES names an unknown rule "require-table-schma"`) {
+		t.Fatalf("unknown rule: want exit 2:\n%s", r)
+	}
+}

@@ -31,6 +31,8 @@ type Case struct {
 	Catalog analysis.Catalog
 	// Applied are the migrations the database has applied.
 	Applied []plan.MigrationKey
+	// Disabled runs an opt-in rule without enabling it (the rule must then stay quiet).
+	Disabled bool
 	// Fire says the rule must report; Count, when non-zero, how many times.
 	Fire  bool
 	Count int
@@ -71,7 +73,8 @@ func Run(t *testing.T, rule analysis.Rule, cases []Case) {
 			if version == 0 {
 				version = DefaultVersion
 			}
-			res := analysis.Analyze(c.Migration(), analysis.Context{ServerVersion: version, Catalog: c.Catalog, Applied: c.Applied}, []analysis.Rule{rule})
+			enabled := map[string]bool{rule.Name: !c.Disabled}
+			res := analysis.Analyze(c.Migration(), analysis.Context{ServerVersion: version, Catalog: c.Catalog, Applied: c.Applied, Enabled: enabled}, []analysis.Rule{rule})
 			var mine, other []analysis.Finding
 			for _, m := range res.Migrations {
 				for _, f := range m.Findings {

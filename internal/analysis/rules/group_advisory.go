@@ -12,6 +12,7 @@ import (
 // migration designs, so — unlike the lock and compatibility rules — they apply to tables created
 // in the same release too.
 var advisoryRules = []analysis.Rule{
+	RequireTableSchema,
 	PreferBigint,
 	PreferIdentity,
 	PreferText,
