@@ -86,9 +86,15 @@ func createTable(s *pg_query.CreateStmt) *CreateTable {
 	if s.GetPartbound() != nil && len(s.GetInhRelations()) == 1 {
 		parent := rangeVar(s.GetInhRelations()[0].GetRangeVar())
 		ct.PartitionOf = &parent
+	} else {
+		for _, r := range s.GetInhRelations() {
+			ct.Inherits = append(ct.Inherits, rangeVar(r.GetRangeVar()))
+		}
 	}
 	for _, elt := range s.GetTableElts() {
 		switch {
+		case elt.GetTableLikeClause() != nil:
+			ct.Like = append(ct.Like, rangeVar(elt.GetTableLikeClause().GetRelation()))
 		case elt.GetColumnDef() != nil:
 			ct.Columns = append(ct.Columns, column(elt.GetColumnDef()))
 		case elt.GetConstraint() != nil:

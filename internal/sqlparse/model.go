@@ -181,6 +181,11 @@ type CreateTable struct {
 	IfNotExists bool
 	// PartitionOf is the parent of CREATE TABLE ... PARTITION OF.
 	PartitionOf *Name
+	// Inherits are the parents of CREATE TABLE ... INHERITS (...), whose columns come before the
+	// table's own (empty for PARTITION OF).
+	Inherits []Name
+	// Like are the sources of the LIKE clauses among the table's elements, whose columns it copies.
+	Like        []Name
 	Partitioned bool
 	Temporary   bool
 	Unlogged    bool

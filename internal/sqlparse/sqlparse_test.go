@@ -360,8 +360,14 @@ func TestDescribe(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 		}},
+		{`CREATE TABLE c (LIKE a INCLUDING ALL, id bigint) INHERITS (s.p, q)`, func(t *testing.T, s Statement) {
+			c := s.(*CreateTable)
+			if !reflect.DeepEqual(c.Inherits, []Name{{"s", "p"}, {"", "q"}}) || !reflect.DeepEqual(c.Like, []Name{{"", "a"}}) || len(c.Columns) != 1 {
+				t.Errorf("got %+v", c)
+			}
+		}},
 		{`CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (1) TO (10)`, func(t *testing.T, s Statement) {
-			if c := s.(*CreateTable); c.PartitionOf == nil || c.PartitionOf.Name != "p" {
+			if c := s.(*CreateTable); c.PartitionOf == nil || c.PartitionOf.Name != "p" || c.Inherits != nil {
 				t.Errorf("got %+v", c)
 			}
 		}},

@@ -23,6 +23,7 @@ var advisoryRules = []analysis.Rule{
 	Naming,
 	ReplicaIdentityChange,
 	AutovacuumDisabled,
+	ColumnAlignment,
 }
 
 // advisoryColumn is a column a statement defines: a column of CREATE TABLE, or ADD COLUMN.
