@@ -352,7 +352,7 @@ func notNullOf(n *pg_query.Node) string {
 // PostgreSQL keeps: the parser truncates them without an error, so only the text shows them.
 func (b *Base) LongIdentifiers() []LongIdentifier {
 	const max = 63 // NAMEDATALEN - 1
-	if len(b.Text) <= max {
+	if len(b.Text) <= max || !mayHoldLongIdentifier(b.Text, max) {
 		return nil
 	}
 	res, err := pg_query.Scan(b.Text)
@@ -935,4 +935,43 @@ func constant(n *pg_query.Node) bool {
 		return constant(tc.GetArg())
 	}
 	return n.GetAConst() != nil || n.GetParamRef() != nil
+}
+
+// mayHoldLongIdentifier is a cheap byte-level prefilter for LongIdentifiers: an identifier longer
+// than max bytes needs either a run of more than max bytes that could belong to an unquoted
+// identifier, or a double-quoted span longer than max. Without one, PostgreSQL's scanner (a cgo
+// call) need not run; with one (a long string literal also qualifies), the scanner decides.
+func mayHoldLongIdentifier(text string, max int) bool {
+	run, quoted, inQuote := 0, 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if inQuote {
+			if c == '"' {
+				if i+1 < len(text) && text[i+1] == '"' {
+					quoted++
+					i++
+					continue
+				}
+				inQuote = false
+				if quoted > max {
+					return true
+				}
+				continue
+			}
+			quoted++
+			continue
+		}
+		switch {
+		case c == '"':
+			inQuote, quoted, run = true, 0, 0
+		case c == '_' || c == '$' || c >= 0x80 || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			run++
+			if run > max {
+				return true
+			}
+		default:
+			run = 0
+		}
+	}
+	return inQuote && quoted > max
 }

@@ -23,6 +23,8 @@ type Base struct {
 	Tag string
 	// Calls are the functions the statement calls anywhere (CALL's procedure included), lower
 	// case, sorted; a function named with a schema other than pg_catalog keeps it ("app.backfill").
+	// Set for Other, Update, Insert and Delete statements only (the ones that can run arbitrary
+	// code worth naming); nil for the rest.
 	Calls []string
 }
 

@@ -61,7 +61,11 @@ func Parse(sql string) (*Script, error) {
 		st := describe(raw.GetStmt())
 		b := st.base()
 		b.Text, b.Offset = text, offset
-		b.Calls = calls(raw.GetStmt())
+		switch st.(type) {
+		case *Other, *Update, *Insert, *Delete:
+			// Only these can run arbitrary functions worth naming; walking every tree is costly.
+			b.Calls = calls(raw.GetStmt())
+		}
 		b.Line = 1 + strings.Count(sql[:offset], "\n")
 		script.Statements = append(script.Statements, st)
 	}

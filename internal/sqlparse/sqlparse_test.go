@@ -452,3 +452,26 @@ func TestCallsAndViewOf(t *testing.T) {
 		}
 	}
 }
+
+// The prefilter never hides a long identifier the scanner would find.
+func TestMayHoldLongIdentifier(t *testing.T) {
+	long := strings.Repeat("x", 64)
+	for _, tt := range []struct {
+		sql  string
+		want bool
+	}{
+		{"ALTER TABLE t ADD COLUMN " + long + " int", true},
+		{`ALTER TABLE t ADD COLUMN "` + strings.Repeat("a b ", 16) + `" int`, true},
+		{`ALTER TABLE t ADD COLUMN "with "" quote ` + strings.Repeat("y", 60) + `" int`, true},
+		{"ALTER TABLE some_table ADD COLUMN some_column integer NOT NULL DEFAULT 0, ADD COLUMN other text", false},
+		{`CREATE INDEX "shop_order_coupon_code_f967759d_like" ON "shop_order" ("coupon_code" varchar_pattern_ops)`, false},
+	} {
+		if got := mayHoldLongIdentifier(tt.sql, 63); got != tt.want {
+			t.Errorf("mayHoldLongIdentifier(%q) = %v, want %v", tt.sql, got, tt.want)
+		}
+		st := one(t, tt.sql)
+		if !tt.want && len(st.Info().LongIdentifiers()) > 0 {
+			t.Errorf("%q: the prefilter said no but the scanner finds a long identifier", tt.sql)
+		}
+	}
+}
