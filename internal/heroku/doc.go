@@ -1,0 +1,58 @@
+// Package heroku is zdcd's client of the Heroku Platform API (through heroku-go v5) and of the
+// Heroku Postgres backups API, with one API key (HEROKU.md 2–5).
+//
+// # Wiring
+//
+// New wires heroku-go as HEROKU.md 3.2 requires: heroku.Transport (Bearer token, User-Agent
+// "zdcd-release/<version>", v3 Accept, Request-Id) outside, go-retryablehttp inside with its
+// pass-through error handler so that Heroku's error answer survives as a heroku.Error, which the
+// package returns as *APIError{Status, ID, Message}. Two heroku.Service share the transport: one
+// at Config.PlatformAPIURL, one at Config.DataAPIURL.
+//
+// # Retries and non-idempotent calls
+//
+// Reads and absolute updates (maintenance, a quantity) are retried on 429, 500, 502, 503, 504
+// and connection errors, with exponential backoff (Options.RetryWaitMin·2^n up to RetryWaitMax)
+// or a 429/503's Retry-After capped at Options.RetryAfterMax. The four POSTs that create
+// something — CreateRelease, Rollback, CaptureBackup (and Backup), Restore — are retried only on
+// 429, 503 and dial errors, where Heroku cannot have acted. After an ambiguous failure (any other
+// 5xx, a timeout or cut connection after sending) they list releases or transfers to find what
+// Heroku created, and return it; see CreateRelease for the matching rule. If that check cannot
+// run, the error wraps ErrOutcomeUnknown. Every operation is bounded by Config.APITimeout (a
+// wait included); each HTTP attempt by Options.RequestTimeout.
+//
+// # Secrets
+//
+// The API key never appears in an error, in Options.Log or in a progress writer: errors and lines
+// are scrubbed of it, Authorization is never logged, and a backup's from_url (the database URL) is
+// dropped. Config var values returned by ConfigVars are secrets for the caller to keep.
+//
+// # Interfaces
+//
+// The packages that use Heroku declare the interfaces they need (STYLE.md), and check
+// *heroku.Client against them at compile time. The shapes this package is built for:
+//
+//	// release: backup before migrating, and recovery.
+//	type Backups interface {
+//		DatabaseAddon(ctx context.Context, app, configVar string) (heroku.Addon, error)
+//		Backup(ctx context.Context, db heroku.Addon, progress io.Writer) (heroku.Transfer, error)
+//		Restore(ctx context.Context, db heroku.Addon, backupURL string, progress io.Writer) (heroku.Transfer, error)
+//	}
+//	type Maintenance interface {
+//		SetMaintenance(ctx context.Context, app string, on bool) (heroku.App, error)
+//		Formation(ctx context.Context, app string) ([]heroku.Formation, error)
+//		Scale(ctx context.Context, app, processType string, quantity int) (heroku.Formation, error)
+//	}
+//
+//	// nightly: re-release a refused slug, watch it, roll back.
+//	type Releases interface {
+//		Releases(ctx context.Context, app string, max int) ([]heroku.Release, error)
+//		ReleaseInfo(ctx context.Context, app, release string) (heroku.Release, error)
+//		CreateRelease(ctx context.Context, app, slugID, description string) (heroku.Release, error)
+//		Rollback(ctx context.Context, app, target string) (heroku.Release, error)
+//		Dynos(ctx context.Context, app string) ([]heroku.Dyno, error)
+//	}
+//
+// AppInfo, ConfigVars, Transfers, TransferInfo, CaptureBackup and WaitTransfer serve checks and
+// finer-grained flows.
+package heroku
