@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,6 +25,9 @@ func runExplain(ctx context.Context, args []string, io IO) error {
 	fs := newFlags("explain", io)
 	fs.Usage = func() { fmt.Fprintln(io.Err, "Usage: zdcd-release explain [rule]   (no rule: list them all)") }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return &usageError{msg: err.Error()}
 	}
 	switch fs.NArg() {

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +41,9 @@ func runLint(ctx context.Context, args []string, io IO) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return &usageError{msg: err.Error()}
 	}
 	opts.Paths = fs.Args()
