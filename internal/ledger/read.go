@@ -1,0 +1,333 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/plan"
+)
+
+func isCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+const runColumns = `r.id, r.command, r.started_at, r.finished_at, r.app_name, coalesce(r.release_version, 0), r.slug_id,
+	r.server_version, r.zdcd_version, r.verdict, r.outcome, coalesce(r.exit_code, -1), r.error, r.backup_id,
+	r.backup_location, coalesce(r.superseded_by, 0), r.superseded_at, r.superseded_reason`
+
+func scanRun(row pgx.Row, extra ...any) (Run, error) {
+	var r Run
+	var command, verdict, outcome string
+	var finished, superseded *time.Time
+	dest := append([]any{&r.ID, &command, &r.StartedAt, &finished, &r.AppName, &r.ReleaseVersion, &r.SlugID,
+		&r.ServerVersion, &r.ZdcdVersion, &verdict, &outcome, &r.ExitCode, &r.Error, &r.BackupID,
+		&r.BackupLocation, &r.SupersededBy, &superseded, &r.SupersededReason}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return Run{}, err
+	}
+	r.Command, r.Verdict, r.Outcome = Command(command), Verdict(verdict), Outcome(outcome)
+	r.StartedAt = r.StartedAt.UTC()
+	if finished != nil {
+		r.FinishedAt = finished.UTC()
+	}
+	if superseded != nil {
+		r.SupersededAt = superseded.UTC()
+	}
+	return r, nil
+}
+
+func (p *Postgres) read(ctx context.Context, what string, f func(pgx.Tx) error) error {
+	if err := p.idle(); err != nil {
+		return fmt.Errorf("ledger: %s: %w", what, err)
+	}
+	err := pgx.BeginTxFunc(ctx, p.conn, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = %d",
+			p.opts.LockTimeout.Milliseconds(), p.opts.StatementTimeout.Milliseconds())); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: %s: %w", what, err)
+	}
+	return nil
+}
+
+// History returns the latest limit runs (all when limit <= 0), newest first.
+func (p *Postgres) History(ctx context.Context, limit int) ([]RunSummary, error) {
+	var out []RunSummary
+	err := p.read(ctx, "history", func(tx pgx.Tx) error {
+		q := `SELECT ` + runColumns + `,
+			(SELECT count(*) FROM zdcd_ledger.run_migrations m WHERE m.run_id = r.id),
+			(SELECT count(*) FROM zdcd_ledger.run_migrations m WHERE m.run_id = r.id AND NOT m.safe),
+			coalesce((SELECT count(*) FROM zdcd_ledger.run_applied a, jsonb_array_elements(a.after) e
+			          WHERE a.run_id = r.id AND NOT a.before @> jsonb_build_array(e)), 0)
+			FROM zdcd_ledger.runs r ORDER BY r.started_at DESC, r.id DESC`
+		args := []any{}
+		if limit > 0 {
+			q += " LIMIT $1"
+			args = append(args, limit)
+		}
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RunSummary, error) {
+			var s RunSummary
+			r, err := scanRun(row, &s.Migrations, &s.Unsafe, &s.Applied)
+			s.Run = r
+			return s, err
+		})
+		return err
+	})
+	if out == nil {
+		out = []RunSummary{}
+	}
+	return out, err
+}
+
+// Run returns everything recorded about one run.
+func (p *Postgres) Run(ctx context.Context, id int64) (*Detail, error) {
+	d := &Detail{Migrations: []Migration{}, Approvals: []UsedApproval{}, Steps: []Step{}}
+	err := p.read(ctx, fmt.Sprintf("read run %d", id), func(tx pgx.Tx) error {
+		r, err := scanRun(tx.QueryRow(ctx, "SELECT "+runColumns+" FROM zdcd_ledger.runs r WHERE r.id = $1", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		d.Run = r
+
+		rows, err := tx.Query(ctx, `SELECT app, name, file, safe FROM zdcd_ledger.run_migrations WHERE run_id = $1 ORDER BY position`, id)
+		if err != nil {
+			return err
+		}
+		d.Migrations, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Migration, error) {
+			m := Migration{Findings: []analysis.Finding{}}
+			return m, row.Scan(&m.App, &m.Name, &m.File, &m.Safe)
+		})
+		if err != nil {
+			return err
+		}
+
+		rows, err = tx.Query(ctx, `SELECT position, rule, severity, operation, line, statement, message, fix,
+			approved_by, approval_entry, approval_reason FROM zdcd_ledger.findings WHERE run_id = $1 ORDER BY position, seq`, id)
+		if err != nil {
+			return err
+		}
+		seen := map[UsedApproval]bool{}
+		for rows.Next() {
+			var pos int
+			var f analysis.Finding
+			var sev string
+			var by *string
+			var entry, reason string
+			if err := rows.Scan(&pos, &f.Rule, &sev, &f.Operation, &f.Line, &f.Statement, &f.Message, &f.Fix, &by, &entry, &reason); err != nil {
+				rows.Close()
+				return err
+			}
+			f.Severity = analysis.Severity(sev)
+			if pos < 0 || pos >= len(d.Migrations) {
+				continue
+			}
+			if by != nil {
+				f.Approval = &analysis.Approval{By: *by, Entry: entry, Reason: reason}
+				u := UsedApproval{App: d.Migrations[pos].App, Name: d.Migrations[pos].Name, Rule: f.Rule, By: *by, Entry: entry, Reason: reason}
+				if !seen[u] {
+					seen[u] = true
+					d.Approvals = append(d.Approvals, u)
+				}
+			}
+			d.Migrations[pos].Findings = append(d.Migrations[pos].Findings, f)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		rows, err = tx.Query(ctx, `SELECT name, started_at, finished_at, ok, detail FROM zdcd_ledger.steps WHERE run_id = $1 ORDER BY seq`, id)
+		if err != nil {
+			return err
+		}
+		d.Steps, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Step, error) {
+			var s Step
+			err := row.Scan(&s.Name, &s.Started, &s.Finished, &s.OK, &s.Detail)
+			s.Started, s.Finished = s.Started.UTC(), s.Finished.UTC()
+			return s, err
+		})
+		if err != nil {
+			return err
+		}
+
+		var before, after []byte
+		err = tx.QueryRow(ctx, "SELECT before, after FROM zdcd_ledger.run_applied WHERE run_id = $1", id).Scan(&before, &after)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(before, &d.Before); err != nil {
+			return fmt.Errorf("applied before: %w", err)
+		}
+		if err := json.Unmarshal(after, &d.After); err != nil {
+			return fmt.Errorf("applied after: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Refused returns refusals started at or after since and not superseded, newest first. The
+// nightly flow deploys the first (the newest release wins; its success then supersedes the
+// older ones).
+func (p *Postgres) Refused(ctx context.Context, since time.Time) ([]Run, error) {
+	var out []Run
+	err := p.read(ctx, "list refused runs", func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT "+runColumns+` FROM zdcd_ledger.runs r
+			WHERE r.outcome = 'refused' AND r.superseded_at IS NULL AND r.started_at >= $1
+			ORDER BY r.started_at DESC, r.id DESC`, since)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Run, error) { return scanRun(row) })
+		return err
+	})
+	if out == nil {
+		out = []Run{}
+	}
+	return out, err
+}
+
+// MarkSuperseded marks a refusal superseded, by a run (byRunID) or by a decision (byRunID 0),
+// with the reason. Marking an already superseded refusal keeps the first mark.
+func (p *Postgres) MarkSuperseded(ctx context.Context, refusedID, byRunID int64, reason string) error {
+	return p.write(ctx, fmt.Sprintf("mark run %d superseded", refusedID), func(tx pgx.Tx) error {
+		var outcome string
+		err := tx.QueryRow(ctx, "SELECT outcome FROM zdcd_ledger.runs WHERE id = $1 FOR UPDATE", refusedID).Scan(&outcome)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("run %d: %w", refusedID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if Outcome(outcome) != OutcomeRefused {
+			return fmt.Errorf("run %d was not refused (outcome %q)", refusedID, outcome)
+		}
+		var by any
+		if byRunID != 0 {
+			by = byRunID
+		}
+		_, err = tx.Exec(ctx, `UPDATE zdcd_ledger.runs SET superseded_by = $2, superseded_at = $3, superseded_reason = $4
+			WHERE id = $1 AND superseded_at IS NULL`, refusedID, by, p.now(), p.scrub(reason))
+		return notFoundOnFK(err, byRunID)
+	})
+}
+
+// Superseded reports whether a refusal is superseded.
+func (p *Postgres) Superseded(ctx context.Context, refusedID int64) (bool, error) {
+	var ok bool
+	err := p.read(ctx, fmt.Sprintf("read run %d", refusedID), func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "SELECT superseded_at IS NOT NULL FROM zdcd_ledger.runs WHERE id = $1", refusedID).Scan(&ok)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("run %d: %w", refusedID, ErrNotFound)
+		}
+		return err
+	})
+	return ok, err
+}
+
+// Approve records a reviewed approval of one migration, for one rule (or every rule when
+// a.Rule is empty). App, Name, Reason and ApprovedBy are required.
+func (p *Postgres) Approve(ctx context.Context, a Approval) (int64, error) {
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"app", a.App}, {"migration name", a.Name}, {"reason", a.Reason}, {"approved by", a.ApprovedBy}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return 0, fmt.Errorf("ledger: an approval needs %s", strings.Join(missing, ", "))
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = p.now()
+	}
+	var rule any
+	if a.Rule != "" {
+		rule = a.Rule
+	}
+	var id int64
+	err := p.write(ctx, "record approval", func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO zdcd_ledger.approvals (app, name, rule, reason, approved_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, a.App, a.Name, rule, p.scrub(a.Reason), a.ApprovedBy, a.CreatedAt).Scan(&id)
+	})
+	return id, err
+}
+
+// Revoke withdraws an approval (the row stays, with revoked_at).
+func (p *Postgres) Revoke(ctx context.Context, approvalID int64) error {
+	return p.write(ctx, fmt.Sprintf("revoke approval %d", approvalID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE zdcd_ledger.approvals SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", approvalID, p.now())
+		if err == nil && tag.RowsAffected() == 0 {
+			return fmt.Errorf("approval %d: %w", approvalID, ErrNotFound)
+		}
+		return err
+	})
+}
+
+// ApprovalsFor returns the approvals in force for the migrations, ordered by app, name, rule.
+func (p *Postgres) ApprovalsFor(ctx context.Context, migrations []plan.MigrationKey) ([]Approval, error) {
+	out := []Approval{}
+	if len(migrations) == 0 {
+		return out, nil
+	}
+	apps, names := make([]string, len(migrations)), make([]string, len(migrations))
+	for i, k := range migrations {
+		apps[i], names[i] = k.App, k.Name
+	}
+	err := p.read(ctx, "read approvals", func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT a.id, a.app, a.name, coalesce(a.rule, ''), a.reason, a.approved_by, a.created_at
+			FROM zdcd_ledger.approvals a
+			WHERE a.revoked_at IS NULL AND (a.app, a.name) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+			ORDER BY a.app, a.name, a.rule NULLS FIRST, a.id`, apps, names)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Approval, error) {
+			var a Approval
+			err := row.Scan(&a.ID, &a.App, &a.Name, &a.Rule, &a.Reason, &a.ApprovedBy, &a.CreatedAt)
+			a.CreatedAt = a.CreatedAt.UTC()
+			return a, err
+		})
+		return err
+	})
+	return out, err
+}
+
+// FinishAbandoned records as interrupted every unfinished release or nightly run other than
+// current: runs whose process died (SIGKILL, dyno lost) before recording an outcome. Call it only
+// while holding the release lock, when no other release can be running. It returns how many it
+// closed.
+func (p *Postgres) FinishAbandoned(ctx context.Context, current int64) (int, error) {
+	var n int64
+	err := p.write(ctx, "close abandoned runs", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE zdcd_ledger.runs SET outcome = 'interrupted', error = CASE WHEN error = ''
+			THEN 'the run ended without recording an outcome (process killed?)' ELSE error END
+			WHERE outcome = '' AND command IN ('release', 'nightly') AND id <> $1`, current)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
