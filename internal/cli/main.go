@@ -65,6 +65,7 @@ func commands() []command {
 	return []command{
 		{"check", "print the pending migrations, the SQL they run and a verdict; exit 1 if any is unsafe", runCheck},
 		{"lint", "judge SQL files, or the Django project's migrations, without a database (for CI)", runLint},
+		{"history", "list the runs the ledger recorded (release, nightly), newest first; a run id shows it in full", runHistory},
 		{"explain", "print a rule's page (the problem, the safe steps, the Django recipe); no rule: list them", runExplain},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},

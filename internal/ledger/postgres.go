@@ -371,3 +371,32 @@ func nullTime(t time.Time) any {
 	}
 	return t
 }
+
+// OpenExisting returns the store without creating or upgrading anything, for readers such as
+// `zdcd-release history`: ok=false when the database has no ledger yet. It writes nothing.
+func OpenExisting(ctx context.Context, conn *pgx.Conn, opts Options) (p *Postgres, ok bool, err error) {
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", Schema+".schema_version").Scan(&exists); err != nil {
+		return nil, false, fmt.Errorf("read the ledger: %w", err)
+	}
+	if !exists {
+		return nil, false, nil
+	}
+	var version *int
+	if err := conn.QueryRow(ctx, "SELECT max(version) FROM "+Schema+".schema_version").Scan(&version); err != nil {
+		return nil, false, fmt.Errorf("read the ledger: %w", err)
+	}
+	if version == nil {
+		return nil, false, nil
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.StatementTimeout <= 0 {
+		opts.StatementTimeout = 10 * time.Second
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	return &Postgres{conn: conn, opts: opts, version: *version}, true, nil
+}

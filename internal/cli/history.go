@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/database"
+	"github.com/zdcd/zdcd/internal/ledger"
+)
+
+// HistoryOptions are the flags and argument of `zdcd-release history`.
+type HistoryOptions struct {
+	Format string
+	Limit  int
+	// RunID, when set, shows one run in full.
+	RunID int64
+}
+
+func runHistory(ctx context.Context, args []string, io IO) error {
+	var opts HistoryOptions
+	fs := newFlags("history", io)
+	fs.StringVar(&opts.Format, "format", "text", "text or json")
+	fs.IntVar(&opts.Limit, "limit", 20, "how many runs to list, newest first")
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "Usage: zdcd-release history [--format text|json] [--limit N] [RUN-ID]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error()}
+	}
+	if opts.Format != "text" && opts.Format != "json" {
+		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", opts.Format)}
+	}
+	if opts.Limit < 1 {
+		return &usageError{msg: fmt.Sprintf("--limit %d: use a positive number", opts.Limit)}
+	}
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil || id < 1 {
+			return &usageError{msg: fmt.Sprintf("run id %q: use a number from the history list", fs.Arg(0))}
+		}
+		opts.RunID = id
+	default:
+		return &usageError{msg: "history takes at most one run id"}
+	}
+	return history(ctx, opts, io)
+}
+
+// history prints the ledger. It reads only: a database without a ledger has no history, and
+// none is created.
+func history(ctx context.Context, opts HistoryOptions, io IO) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	dbURL, err := cfg.RequireDatabase()
+	if err != nil {
+		return err
+	}
+	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	store, ok, err := ledger.OpenExisting(ctx, db.Conn, ledger.Options{})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if opts.Format == "json" {
+			_, err := fmt.Fprintln(io.Out, "[]")
+			return err
+		}
+		_, err := fmt.Fprintln(io.Out, "No runs recorded: zdcd-release has not run a release or nightly against this database yet.")
+		return err
+	}
+	if opts.RunID > 0 {
+		d, err := store.Run(ctx, opts.RunID)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return &usageError{msg: fmt.Sprintf("no run %d in the ledger: run `zdcd-release history` for the list", opts.RunID)}
+		}
+		if err != nil {
+			return err
+		}
+		if opts.Format == "json" {
+			return ledger.WriteRunJSON(io.Out, d)
+		}
+		return ledger.WriteRunText(io.Out, d)
+	}
+	runs, err := store.History(ctx, opts.Limit)
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		return ledger.WriteHistoryJSON(io.Out, runs)
+	}
+	return ledger.WriteHistoryText(io.Out, runs)
+}
