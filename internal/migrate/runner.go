@@ -1,0 +1,662 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/sqlparse"
+)
+
+// Defaults of Runner's own knobs.
+const (
+	DefaultPollInterval = 250 * time.Millisecond
+	DefaultKillGrace    = 10 * time.Second
+)
+
+// Runner runs the app's migrate command. Build it with New, or fill it in (tests).
+type Runner struct {
+	// ProjectDir is the directory the command runs in (ZDCD_PROJECT_DIR).
+	ProjectDir string
+	// Command is ZDCD_MIGRATE_COMMAND, split by SplitCommand. Python, when set, replaces a leading
+	// "python" or "python3" word. Argv, when set, is used as is instead of both.
+	Command string
+	Python  string
+	Argv    []string
+	// Env is the command's environment (the package never reads its own process's). PGOPTIONS
+	// and PGAPPNAME are set in it for each attempt.
+	Env []string
+	// ConnString is the database URL of the runner's own monitoring session.
+	ConnString string
+	// OneAtATime applies the pending migrations one by one (`<argv> <app> <name>`), so that each
+	// attempt is small and its retry repeats one migration only.
+	OneAtATime bool
+
+	LockTimeout       time.Duration
+	StatementTimeout  time.Duration
+	LockRetries       int
+	LockRetryDelay    time.Duration
+	LockRetryMaxDelay time.Duration
+	LockWait          time.Duration
+	// PollInterval is how often the pre-wait and the watchdog look at pg_locks (0: 250ms).
+	PollInterval time.Duration
+	// KillGrace is how long an interrupted command gets between SIGTERM and SIGKILL (0: 10s).
+	KillGrace time.Duration
+
+	// Log receives the command's output, indented, and the runner's own lines. May be nil.
+	Log io.Writer
+	// Redact are strings (the database password) replaced by "REDACTED" in everything logged.
+	Redact []string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+
+	logMu sync.Mutex // serialises Log's lines
+}
+
+// New builds a Runner from the configuration. env is the command's environment.
+func New(cfg *config.Config, env []string, log io.Writer) *Runner {
+	r := &Runner{
+		ProjectDir:        cfg.ProjectDir,
+		Command:           cfg.MigrateCommand,
+		Python:            cfg.Python,
+		Env:               env,
+		LockTimeout:       cfg.LockTimeout,
+		StatementTimeout:  cfg.StatementTimeout,
+		LockRetries:       cfg.LockRetries,
+		LockRetryDelay:    cfg.LockRetryDelay,
+		LockRetryMaxDelay: cfg.LockRetryMaxDelay,
+		LockWait:          cfg.LockWait,
+		Log:               log,
+	}
+	if cfg.Database != nil {
+		r.ConnString = cfg.Database.ConnString()
+		if pw := cfg.Database.Password.Reveal(); pw != "" {
+			r.Redact = append(r.Redact, pw)
+		}
+	}
+	return r
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// argv is the command to run, with the migration appended in one-at-a-time mode.
+func (r *Runner) argv(target *plan.MigrationKey) ([]string, error) {
+	var args []string
+	if len(r.Argv) > 0 {
+		args = append(args, r.Argv...)
+	} else {
+		cmd := r.Command
+		if cmd == "" {
+			cmd = config.DefaultMigrateCommand
+		}
+		split, err := SplitCommand(cmd)
+		if err != nil {
+			return nil, fmt.Errorf("ZDCD_MIGRATE_COMMAND: %w", err)
+		}
+		if r.Python != "" && (split[0] == "python" || split[0] == "python3") {
+			split[0] = r.Python
+		}
+		args = split
+	}
+	if target != nil {
+		args = append(args, target.App, target.Name)
+	}
+	return args, nil
+}
+
+// backoff is the delay before retry n (1-based): LockRetryDelay doubled each time, capped.
+func (r *Runner) backoff(n int) time.Duration {
+	d := r.LockRetryDelay
+	for i := 1; i < n && d < r.LockRetryMaxDelay; i++ {
+		d *= 2
+	}
+	if r.LockRetryMaxDelay > 0 && d > r.LockRetryMaxDelay {
+		d = r.LockRetryMaxDelay
+	}
+	return d
+}
+
+// Run applies migs (the pending migrations, in plan order; see FromPlan). The error wraps
+// ErrLockTimeoutExhausted, ErrFailed or ErrInterrupted, or is a setup error (Result.Kind is then
+// KindFailed too); the Result is never nil.
+func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
+	start := r.now()
+	res := &Result{}
+	w := newWatch(r)
+	defer func() {
+		res.Duration = r.now().Sub(start)
+		res.Watchdog = w.summary()
+	}()
+	fail := func(kind Kind, err error) (*Result, error) {
+		res.Kind = kind
+		return res, err
+	}
+
+	mon, err := openMonitor(ctx, r.ConnString)
+	if err != nil {
+		return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, err))
+	}
+	defer mon.close()
+
+	before, err := mon.applied(ctx)
+	if err != nil {
+		return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, err))
+	}
+	pending := func(done map[plan.MigrationKey]bool) []Migration {
+		var out []Migration
+		for _, m := range migs {
+			if !done[m.Key] {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if len(pending(before)) == 0 {
+		r.logf("nothing to migrate")
+		return res, nil
+	}
+
+	retries := 0
+	for {
+		todo := pending(before)
+		if len(todo) == 0 {
+			return res, nil
+		}
+		batch := todo
+		var target *plan.MigrationKey
+		if r.OneAtATime {
+			batch = todo[:1]
+			k := todo[0].Key
+			target = &k
+		}
+		att := Attempt{Target: target}
+		att.LockTimeout = r.lockTimeoutFor(batch)
+
+		// Repair, then wait for conflicting sessions, then run.
+		err := mon.reconnect(ctx)
+		if err == nil {
+			err = r.repair(ctx, mon, batch, &att)
+		}
+		if err != nil {
+			res.Attempts = append(res.Attempts, att)
+			if ctx.Err() != nil {
+				return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err()))
+			}
+			return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, err))
+		}
+		if err := r.preWait(ctx, mon, batch, &att); err != nil {
+			res.Attempts = append(res.Attempts, att)
+			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, err))
+		}
+
+		r.attempt(ctx, mon, w, batch, &att)
+
+		aerr := mon.reconnect(context.WithoutCancel(ctx))
+		var after map[plan.MigrationKey]bool
+		if aerr == nil {
+			after, aerr = mon.applied(context.WithoutCancel(ctx))
+		}
+		if aerr == nil {
+			for _, m := range migs {
+				if after[m.Key] && !before[m.Key] {
+					att.Applied = append(att.Applied, m.Key)
+					res.Applied = append(res.Applied, m.Key)
+				}
+			}
+			before = after
+		}
+		if att.Err != nil {
+			att.Error = att.Err.Error()
+		}
+		res.Attempts = append(res.Attempts, att)
+		if len(att.Applied) > 0 {
+			retries = 0 // progress: the retry budget is per migration
+		}
+
+		switch {
+		case att.Interrupted:
+			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, att.Err))
+		case att.Err == nil && aerr != nil:
+			return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, aerr))
+		case att.Err == nil:
+			// The command succeeded: what it was asked to apply must now be recorded.
+			if left := pending(before); len(left) > 0 && (!r.OneAtATime || left[0].Key == *target) {
+				return fail(KindFailed, fmt.Errorf("%w: the command succeeded but %s is still not applied", ErrFailed, left[0].Key))
+			}
+			continue
+		case !att.LockTimedOut:
+			return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, att.Err))
+		case retries >= r.LockRetries:
+			return fail(KindLockTimeoutExhausted, fmt.Errorf("%w: %d attempts: %w", ErrLockTimeoutExhausted, retries+1, att.Err))
+		}
+		retries++
+		d := r.backoff(retries)
+		r.logf("lock timeout; retry %d of %d in %s", retries, r.LockRetries, d)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err()))
+		case <-t.C:
+		}
+	}
+}
+
+// lockTimeoutFor is the lock_timeout of an attempt applying batch: 0 when every migration of it
+// waits by design, else LockTimeout.
+func (r *Runner) lockTimeoutFor(batch []Migration) time.Duration {
+	for _, m := range batch {
+		if !m.WaitsByDesign {
+			return r.LockTimeout
+		}
+	}
+	return 0
+}
+
+// repair drops the INVALID indexes the batch's CONCURRENTLY builds left behind.
+func (r *Runner) repair(ctx context.Context, mon *monitor, batch []Migration, att *Attempt) error {
+	var names []sqlparse.Name
+	for _, m := range batch {
+		names = append(names, m.Indexes...)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	bad, err := mon.invalidIndexes(ctx, names)
+	if err != nil {
+		return err
+	}
+	for _, n := range bad {
+		q := n.Schema + "." + n.Name
+		r.logf("INVALID index %s left by a cancelled CONCURRENTLY build: DROP INDEX CONCURRENTLY IF EXISTS %s", q, q)
+		if err := mon.dropIndex(ctx, n, r.StatementTimeout); err != nil {
+			return fmt.Errorf("drop INVALID index %s: %w", q, err)
+		}
+		att.Repaired = append(att.Repaired, q)
+	}
+	return nil
+}
+
+// preWait waits, at most LockWait, until no other session holds or awaits a lock conflicting
+// with the batch's. It returns an error only when ctx ends.
+func (r *Runner) preWait(ctx context.Context, mon *monitor, batch []Migration, att *Attempt) error {
+	if r.LockWait <= 0 {
+		return nil
+	}
+	locks := map[string]analysis.LockMode{}
+	for _, m := range batch {
+		for t, mode := range m.Locks {
+			if mode > locks[t] {
+				locks[t] = mode
+			}
+		}
+	}
+	start := r.now()
+	deadline := time.NewTimer(r.LockWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(r.poll())
+	defer tick.Stop()
+	seen := map[int]bool{}
+	for {
+		blockers, err := mon.conflicting(ctx, locks)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.logf("cannot check for conflicting locks (attempting anyway): %v", err)
+			return nil
+		}
+		if len(blockers) == 0 {
+			att.Waited = r.now().Sub(start)
+			return nil
+		}
+		for _, b := range blockers {
+			if !seen[b.PID] {
+				seen[b.PID] = true
+				att.Blockers = append(att.Blockers, b)
+				r.logf("waiting for a conflicting session: %s", describe(b, r.now()))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			att.Waited = r.now().Sub(start)
+			return ctx.Err()
+		case <-deadline.C:
+			att.Waited = r.now().Sub(start)
+			r.logf("still %d conflicting session(s) after %s; attempting with lock_timeout=%s", len(blockers), r.LockWait, att.LockTimeout)
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (r *Runner) poll() time.Duration {
+	if r.PollInterval > 0 {
+		return r.PollInterval
+	}
+	return DefaultPollInterval
+}
+
+// pgOptions is PGOPTIONS for an attempt: the environment's, then ours. On PostgreSQL 14+ the
+// server also checks, every second of a long wait, that the client is still there.
+func (r *Runner) pgOptions(lockTimeout time.Duration, serverVersion int) string {
+	opts := envValue(r.Env, "PGOPTIONS")
+	ours := fmt.Sprintf("-c lock_timeout=%d -c statement_timeout=%d -c application_name=%s",
+		lockTimeout.Milliseconds(), r.StatementTimeout.Milliseconds(), ApplicationName)
+	if serverVersion >= 140000 {
+		ours += " -c client_connection_check_interval=1000"
+	}
+	if opts != "" {
+		return opts + " " + ours
+	}
+	return ours
+}
+
+// attempt runs the command once, with the watchdog, filling att.
+func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Migration, att *Attempt) {
+	att.Start = r.now()
+	defer func() { att.Duration = r.now().Sub(att.Start) }()
+	args, err := r.argv(att.Target)
+	if err != nil {
+		att.Err = err
+		return
+	}
+	what := "all pending migrations"
+	if att.Target != nil {
+		what = att.Target.String()
+	}
+	r.logf("migrating %s: %s (lock_timeout=%s statement_timeout=%s)", what, strings.Join(args, " "), att.LockTimeout, r.StatementTimeout)
+
+	dir := r.ProjectDir
+	if dir == "" {
+		dir = "."
+	}
+	// A bare name is looked up on the command's PATH (Env's), not this process's; a relative path
+	// is relative to the project directory (exec evaluates it relative to Dir).
+	cmd := exec.Command(args[0], args[1:]...)
+	if !strings.ContainsRune(args[0], '/') {
+		p := lookPath(args[0], envValue(r.Env, "PATH"))
+		if p == "" {
+			att.Err = fmt.Errorf("start %s: not found on PATH", args[0])
+			att.ExitCode = -1
+			return
+		}
+		cmd.Path, cmd.Err = p, nil
+	}
+	cmd.Dir = dir
+	env := setEnv(r.Env, "PGOPTIONS", r.pgOptions(att.LockTimeout, mon.version))
+	env = setEnv(env, "PGAPPNAME", ApplicationName)
+	// PYTHONUNBUFFERED is left as the environment has it: Django flushes its progress lines
+	// itself, and unbuffered stderr would cut tracebacks into fragments.
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		att.Err = err
+		return
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		att.Err = err
+		return
+	}
+	if err := cmd.Start(); err != nil {
+		att.Err = fmt.Errorf("start %s: %w", args[0], err)
+		att.ExitCode = -1
+		return
+	}
+
+	out := &outputTail{max: 400}
+	var wg sync.WaitGroup
+	for _, p := range []io.Reader{stdout, stderr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.stream(p, out)
+		}()
+	}
+
+	// The watchdog runs while the command does.
+	stopWatch := make(chan struct{})
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		w.run(stopWatch, mon)
+	}()
+
+	// Interruption: SIGTERM to the process group, then SIGKILL after KillGrace.
+	exited := make(chan struct{})
+	interrupted := make(chan struct{})
+	go func() {
+		select {
+		case <-exited:
+			return
+		case <-ctx.Done():
+		}
+		close(interrupted)
+		pgid := cmd.Process.Pid
+		r.logf("interrupted: SIGTERM to the migrate command (process group %d)", pgid)
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		grace := r.KillGrace
+		if grace <= 0 {
+			grace = DefaultKillGrace
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-exited:
+		case <-t.C:
+			r.logf("the migrate command did not stop within %s: SIGKILL", grace)
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+	}()
+
+	wg.Wait()
+	werr := cmd.Wait()
+	close(exited)
+	close(stopWatch)
+	<-watchDone
+
+	select {
+	case <-interrupted:
+		att.Interrupted = true
+	default:
+	}
+	att.ExitCode = cmd.ProcessState.ExitCode()
+	if werr != nil {
+		r.reapSessions(mon)
+	}
+	switch {
+	case att.Interrupted:
+		att.Err = fmt.Errorf("stopped (%s): %w", cmd.ProcessState, ctx.Err())
+	case werr != nil:
+		att.LockTimedOut = IsLockTimeout(out.lines())
+		att.Err = fmt.Errorf("%s: %s", strings.Join(args, " "), describeExit(werr, out.lines()))
+	}
+}
+
+// stream copies the command's output to Log line by line, indented. A partial line is shown as
+// soon as it is written (Django prints "Applying app.0002_x..." and only later " OK"), so that a
+// migration that hangs is visible; its continuation shows on the next line. tail gets whole
+// lines, for IsLockTimeout.
+func (r *Runner) stream(p io.Reader, tail *outputTail) {
+	buf := make([]byte, 32<<10)
+	var whole []byte // the current line, for tail
+	shown := 0       // how much of whole is already shown
+	for {
+		n, err := p.Read(buf)
+		data := buf[:n]
+		for len(data) > 0 {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				whole = append(whole, data...)
+				break
+			}
+			whole = append(whole, data[:i]...)
+			data = data[i+1:]
+			if rest := whole[shown:]; shown == 0 || len(rest) > 0 {
+				r.logRaw("       " + r.redact(strings.TrimRight(string(rest), "\r")))
+			}
+			tail.add(r.redact(string(whole)))
+			whole, shown = whole[:0], 0
+		}
+		if len(whole) > shown {
+			r.logRaw("       " + r.redact(string(whole[shown:])))
+			shown = len(whole)
+		}
+		if len(whole) > 1<<20 { // a runaway line: keep memory bounded
+			tail.add(r.redact(string(whole)))
+			whole, shown = whole[:0], 0
+		}
+		if err != nil {
+			if len(whole) > 0 {
+				tail.add(r.redact(string(whole)))
+			}
+			return
+		}
+	}
+}
+
+// reapSessions terminates the migration's sessions left after a failed or interrupted attempt and
+// waits, at most KillGrace, until they are gone, so that no lock outlives the attempt.
+func (r *Runner) reapSessions(mon *monitor) {
+	grace := r.KillGrace
+	if grace <= 0 {
+		grace = DefaultKillGrace
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	pids, err := mon.terminateMigrationSessions(ctx)
+	if err != nil {
+		r.logf("%v", err)
+		return
+	}
+	if len(pids) == 0 {
+		return
+	}
+	r.logf("terminated the migration's database sessions left behind: pid=%v", pids)
+	tick := time.NewTicker(r.poll())
+	defer tick.Stop()
+	for {
+		n, err := mon.migrationSessions(ctx)
+		if err != nil || n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			r.logf("%d migration session(s) still alive after %s", n, grace)
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func describeExit(err error, lines []string) string {
+	var ee *exec.ExitError
+	msg := err.Error()
+	if errors.As(err, &ee) {
+		msg = ee.ProcessState.String()
+	}
+	if last := lastException(lines); last != "" {
+		msg += ": " + last
+	}
+	return msg
+}
+
+func (r *Runner) redact(s string) string {
+	for _, sec := range r.Redact {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "REDACTED")
+		}
+	}
+	return s
+}
+
+func (r *Runner) logRaw(line string) {
+	if r.Log == nil {
+		return
+	}
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	fmt.Fprintln(r.Log, line)
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	r.logRaw("       " + r.redact(fmt.Sprintf(format, args...)))
+}
+
+// outputTail keeps the last lines of the command's output.
+type outputTail struct {
+	mu  sync.Mutex
+	max int
+	buf []string
+}
+
+func (t *outputTail) add(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, line)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+}
+
+func (t *outputTail) lines() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.buf...)
+}
+
+// lookPath finds an executable file name in the directories of path ("" when none).
+func lookPath(name, path string) string {
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// envValue is the value of key in env (the last one wins, as for exec).
+func envValue(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+// setEnv replaces every key= entry of env with one key=value, in a copy.
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if k, _, ok := strings.Cut(kv, "="); ok && k == key {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, key+"="+value)
+}
