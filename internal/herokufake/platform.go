@@ -42,36 +42,52 @@ func mapKey(m obj, field string) rangeValue {
 
 func (s *Server) platformRoutes() {
 	s.handle("GET /account/rate-limits", s.rateLimit)
-	s.handle("GET /apps/{app}", s.appInfo)
+	s.handle("GET /apps/{app}", s.withApp(s.appInfo))
 	s.handle("PATCH /apps/{app}", s.appUpdate)
-	s.handle("GET /apps/{app}/features", s.featureList)
+	s.handle("GET /apps/{app}/features", s.withApp(s.featureList))
 	s.handle("GET /apps/{app}/features/{feature}", s.featureInfo)
 	s.handle("PATCH /apps/{app}/features/{feature}", s.featureUpdate)
-	s.handle("GET /apps/{app}/releases", s.releaseList)
+	s.handle("GET /apps/{app}/releases", s.withApp(s.releaseList))
 	s.handle("GET /apps/{app}/releases/{release}", s.releaseInfo)
 	s.handle("POST /apps/{app}/releases", s.releaseCreate)
 	s.handle("GET /apps/{app}/releases/{release}/config-vars", s.releaseConfig)
-	s.handle("GET /apps/{app}/config-vars", s.configInfo)
+	s.handle("GET /apps/{app}/config-vars", s.withApp(s.configInfo))
 	s.handle("PATCH /apps/{app}/config-vars", s.configUpdate)
-	s.handle("GET /apps/{app}/dynos", s.dynoList)
-	s.handle("GET /apps/{app}/dynos/{dyno}", s.dynoInfo)
-	s.handle("GET /apps/{app}/formation", s.formationList)
+	s.handle("GET /apps/{app}/dynos", s.withApp(s.dynoList))
+	s.handle("GET /apps/{app}/dynos/{dyno}", s.withApp(s.dynoInfo))
+	s.handle("GET /apps/{app}/formation", s.withApp(s.formationList))
 	s.handle("PATCH /apps/{app}/formation", s.formationBatchUpdate)
-	s.handle("GET /apps/{app}/formation/{type}", s.formationInfo)
+	s.handle("GET /apps/{app}/formation/{type}", s.withApp(s.formationInfo))
 	s.handle("PATCH /apps/{app}/formation/{type}", s.formationUpdate)
-	s.handle("GET /apps/{app}/builds", s.buildList)
-	s.handle("GET /apps/{app}/builds/{build}", s.buildInfo)
-	s.handle("GET /apps/{app}/slugs/{slug}", s.slugInfo)
-	s.handle("GET /apps/{app}/addons", s.addonList)
-	s.handle("GET /apps/{app}/addons/{addon}", s.addonInfoByApp)
+	s.handle("GET /apps/{app}/builds", s.withApp(s.buildList))
+	s.handle("GET /apps/{app}/builds/{build}", s.withApp(s.buildInfo))
+	s.handle("GET /apps/{app}/slugs/{slug}", s.withApp(s.slugInfo))
+	s.handle("GET /apps/{app}/addons", s.withApp(s.addonList))
+	s.handle("GET /apps/{app}/addons/{addon}", s.withApp(s.addonInfoByApp))
 	s.handle("GET /addons/{addon}", s.addonInfo)
-	s.handle("GET /apps/{app}/addon-attachments", s.attachmentList)
-	s.handle("GET /apps/{app}/addon-attachments/{attachment}", s.attachmentInfo)
+	s.handle("GET /apps/{app}/addon-attachments", s.withApp(s.attachmentList))
+	s.handle("GET /apps/{app}/addon-attachments/{attachment}", s.withApp(s.attachmentInfo))
 	s.handle("POST /actions/addon-attachments/resolve", s.attachmentResolve)
 	s.handle("GET /streams/{release}", s.stream)
 }
 
 // lookupApp finds {app} by id or name. s.mu must be held.
+// appHandler serves a request about one app, found by the {app} of the path, under the lock.
+type appHandler func(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError)
+
+// withApp locks the state, looks the app up (404 when there is none) and calls h.
+func (s *Server) withApp(h appHandler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		a, err := s.lookupApp(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		return h(w, r, a)
+	}
+}
+
 func (s *Server) lookupApp(r *http.Request) (*app, *apiError) {
 	if a := s.findApp(r.PathValue("app")); a != nil {
 		return a, nil
@@ -107,13 +123,7 @@ func (s *Server) renderApp(a *app) obj {
 	}
 }
 
-func (s *Server) appInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) appInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	return http.StatusOK, s.renderApp(a), nil
 }
 
@@ -157,13 +167,7 @@ func (s *Server) renderFeature(a *app, name string) obj {
 	}
 }
 
-func (s *Server) featureList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) featureList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	var items []obj
 	for _, n := range sortedKeys(knownFeatures) {
 		items = append(items, s.renderFeature(a, n))
@@ -241,13 +245,7 @@ func (s *Server) renderRelease(r *http.Request, a *app, rel *release) obj {
 	}
 }
 
-func (s *Server) releaseList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) releaseList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	items := make([]obj, 0, len(a.releases))
 	for _, rel := range a.releases {
 		items = append(items, s.renderRelease(r, a, rel))
@@ -347,13 +345,7 @@ func (s *Server) releaseConfig(w http.ResponseWriter, r *http.Request) (int, any
 	return http.StatusOK, configObj(rel.config), nil
 }
 
-func (s *Server) configInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) configInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	return http.StatusOK, configObj(a.config), nil
 }
 
@@ -385,13 +377,7 @@ func renderDyno(a *app, d *dyno) obj {
 	}
 }
 
-func (s *Server) dynoList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) dynoList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	items := []obj{}
 	for _, d := range a.dynos {
 		items = append(items, renderDyno(a, d))
@@ -399,13 +385,7 @@ func (s *Server) dynoList(w http.ResponseWriter, r *http.Request) (int, any, *ap
 	return paginate(w, r, items, []string{"id", "name"}, mapKey)
 }
 
-func (s *Server) dynoInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) dynoInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	id := r.PathValue("dyno")
 	for _, d := range a.dynos {
 		if d.id == id || d.name == id {
@@ -423,13 +403,7 @@ func renderFormation(a *app, f *formation) obj {
 	}
 }
 
-func (s *Server) formationList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) formationList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	items := []obj{}
 	for _, t := range sortedKeys(a.formation) {
 		items = append(items, renderFormation(a, a.formation[t]))
@@ -446,13 +420,7 @@ func findFormation(a *app, idOrType string) *formation {
 	return nil
 }
 
-func (s *Server) formationInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) formationInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	f := findFormation(a, r.PathValue("type"))
 	if f == nil {
 		return 0, nil, notFound("formation", "Couldn't find that process type.")
@@ -550,13 +518,7 @@ func (s *Server) renderBuild(r *http.Request, a *app, b *build) obj {
 	}
 }
 
-func (s *Server) buildList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) buildList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	items := []obj{}
 	for _, b := range s.builds {
 		if b.appID == a.id {
@@ -566,13 +528,7 @@ func (s *Server) buildList(w http.ResponseWriter, r *http.Request) (int, any, *a
 	return paginate(w, r, items, []string{"id", "created_at"}, mapKey)
 }
 
-func (s *Server) buildInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) buildInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	for _, b := range s.builds {
 		if b.appID == a.id && b.id == r.PathValue("build") {
 			return http.StatusOK, s.renderBuild(r, a, b), nil
@@ -581,13 +537,7 @@ func (s *Server) buildInfo(w http.ResponseWriter, r *http.Request) (int, any, *a
 	return 0, nil, notFound("build", "Couldn't find that build.")
 }
 
-func (s *Server) slugInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) slugInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	sl := s.findSlug(a, r.PathValue("slug"))
 	if sl == nil {
 		return 0, nil, notFound("slug", "Couldn't find that slug.")
@@ -641,13 +591,7 @@ func (s *Server) renderAddon(ad *addon) obj {
 	}
 }
 
-func (s *Server) addonList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) addonList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	items := []obj{}
 	for _, ad := range s.addons {
 		attached := ad.appID == a.id
@@ -680,13 +624,7 @@ func (s *Server) addonInfo(w http.ResponseWriter, r *http.Request) (int, any, *a
 	return http.StatusOK, s.renderAddon(ad), nil
 }
 
-func (s *Server) addonInfoByApp(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) addonInfoByApp(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	id := r.PathValue("addon")
 	for _, at := range s.attachments {
 		ad := s.findAddon(at.addonID)
@@ -721,13 +659,7 @@ func (s *Server) renderAttachment(r *http.Request, at *attachment) obj {
 	return out
 }
 
-func (s *Server) attachmentList(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) attachmentList(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	items := []obj{}
 	for _, at := range s.attachments {
 		if at.appID == a.id {
@@ -737,13 +669,7 @@ func (s *Server) attachmentList(w http.ResponseWriter, r *http.Request) (int, an
 	return paginate(w, r, items, []string{"id", "name"}, mapKey)
 }
 
-func (s *Server) attachmentInfo(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.lookupApp(r)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Server) attachmentInfo(w http.ResponseWriter, r *http.Request, a *app) (int, any, *apiError) {
 	id := r.PathValue("attachment")
 	for _, at := range s.attachments {
 		if at.appID == a.id && (at.id == id || at.name == id) {
