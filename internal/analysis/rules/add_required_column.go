@@ -21,12 +21,8 @@ var AddRequiredColumn = analysis.Rule{
 
 func addRequiredColumn(p *analysis.Pass) {
 	for i, st := range p.Stmts {
-		at, ok := st.Statement.(*sqlparse.AlterTable)
+		at, table, ok := alterOfExisting(p, st)
 		if !ok || at.Object != "TABLE" {
-			continue
-		}
-		table := analysis.TableName(at.Table)
-		if p.Created(table) {
 			continue
 		}
 		for k, c := range at.Cmds {

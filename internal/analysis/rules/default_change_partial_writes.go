@@ -18,12 +18,8 @@ var DefaultChangePartialWrites = analysis.Rule{
 
 func defaultChangePartialWrites(p *analysis.Pass) {
 	for i, st := range p.Stmts {
-		at, ok := st.Statement.(*sqlparse.AlterTable)
+		at, table, ok := alterOfExisting(p, st)
 		if !ok || at.Object != "TABLE" {
-			continue
-		}
-		table := analysis.TableName(at.Table)
-		if p.Created(table) {
 			continue
 		}
 		for k, c := range at.Cmds {

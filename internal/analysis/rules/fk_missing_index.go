@@ -25,12 +25,8 @@ var FKMissingIndex = analysis.Rule{
 
 func fkMissingIndex(p *analysis.Pass) {
 	for i, st := range p.Stmts {
-		at, ok := st.Statement.(*sqlparse.AlterTable)
+		at, table, ok := alterOfExisting(p, st)
 		if !ok || at.Object != "TABLE" {
-			continue
-		}
-		table := analysis.TableName(at.Table)
-		if p.Created(table) {
 			continue
 		}
 		for _, c := range at.Cmds {
