@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
-	"strings"
 
+	"github.com/zdcd/zdcd/internal/childenv"
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/django"
 	"github.com/zdcd/zdcd/internal/plan"
@@ -16,7 +16,7 @@ const offlinePlaceholderURL = "postgres://zdcd-lint@127.0.0.1:1/zdcd-lint"
 // offlineDjangoPlan renders every migration of the project without a database.
 func offlineDjangoPlan(ctx context.Context, cfg *config.Config, io IO) (*plan.Plan, error) {
 	env := append([]string(nil), io.Environ...)
-	if !hasVar(env, cfg.DatabaseVar) {
+	if childenv.Value(env, cfg.DatabaseVar) == "" {
 		env = append(env, cfg.DatabaseVar+"="+offlinePlaceholderURL)
 	}
 	src := &django.Source{
@@ -29,13 +29,4 @@ func offlineDjangoPlan(ctx context.Context, cfg *config.Config, io IO) (*plan.Pl
 		Offline:    true,
 	}
 	return src.Plan(ctx)
-}
-
-func hasVar(env []string, name string) bool {
-	for _, e := range env {
-		if k, v, ok := strings.Cut(e, "="); ok && k == name && v != "" {
-			return true
-		}
-	}
-	return false
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zdcd/zdcd/internal/childenv"
 	"github.com/zdcd/zdcd/internal/pgtest"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -88,7 +89,7 @@ func TestPlanFindsPythonOnPATH(t *testing.T) {
 			_, py3Counter := countingPython(t, bin, "python3", true)
 			s := newSource(t, dir, db)
 			s.Python = ""
-			s.Env = setEnv(s.Env, "PATH", bin+":/nonexistent")
+			s.Env = childenv.Set(s.Env, "PATH", bin+":/nonexistent")
 			p := mustPlan(t, s)
 			if len(p.Migrations) == 0 {
 				t.Error("empty plan")
@@ -112,7 +113,7 @@ func TestPlanPythonCommandName(t *testing.T) {
 	_, counter := countingPython(t, bin, "python3.x", true)
 	s := newSource(t, dir, db)
 	s.Python = "python3.x" // ZDCD_PYTHON may name a command on PATH
-	s.Env = setEnv(s.Env, "PATH", "/nonexistent:"+bin)
+	s.Env = childenv.Set(s.Env, "PATH", "/nonexistent:"+bin)
 	mustPlan(t, s)
 	if got := starts(t, counter); got != 1 {
 		t.Errorf("python3.x started %d times, want 1", got)

@@ -35,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zdcd/zdcd/internal/childenv"
 	"github.com/zdcd/zdcd/internal/plan"
 )
 
@@ -166,7 +167,7 @@ func (s *Source) Plan(ctx context.Context) (*plan.Plan, error) {
 
 // candidates lists the interpreters to try, in order.
 func (s *Source) candidates(dir string, env []string) []candidate {
-	path := envValue(env, "PATH")
+	path := childenv.Value(env, "PATH")
 	if s.Python != "" {
 		c := candidate{label: "ZDCD_PYTHON=" + s.Python}
 		switch {
@@ -175,7 +176,7 @@ func (s *Source) candidates(dir string, env []string) []candidate {
 		case strings.ContainsRune(s.Python, '/'):
 			c.path = filepath.Join(dir, s.Python)
 		default:
-			c.path = lookPath(s.Python, path)
+			c.path = childenv.LookPath(s.Python, path)
 			if c.path == "" {
 				c.why = "not found on PATH"
 			}
@@ -184,7 +185,7 @@ func (s *Source) candidates(dir string, env []string) []candidate {
 	}
 	var cs []candidate
 	for _, name := range []string{"python", "python3"} {
-		c := candidate{label: name, path: lookPath(name, path)}
+		c := candidate{label: name, path: childenv.LookPath(name, path)}
 		if c.path == "" {
 			c.why = "not found on PATH"
 		}
@@ -197,13 +198,9 @@ func (s *Source) candidates(dir string, env []string) []candidate {
 func (s *Source) childEnv() []string {
 	env := append([]string(nil), s.Env...)
 	if s.Settings != "" {
-		env = setEnv(env, "DJANGO_SETTINGS_MODULE", s.Settings)
+		env = childenv.Set(env, "DJANGO_SETTINGS_MODULE", s.Settings)
 	}
-	opts := envValue(env, "PGOPTIONS")
-	if opts != "" {
-		opts += " "
-	}
-	return setEnv(env, "PGOPTIONS", opts+readOnlyOption)
+	return childenv.AppendPGOptions(env, readOnlyOption)
 }
 
 type result struct {
@@ -301,43 +298,6 @@ func describeStartError(err error) string {
 		return "not executable"
 	}
 	return err.Error()
-}
-
-// lookPath finds an executable on the PATH given (not this process's PATH).
-func lookPath(name, path string) string {
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			continue // an empty element means the current directory: never trust it
-		}
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
-}
-
-// envValue is the value of key in env (the last one wins, as for exec).
-func envValue(env []string, key string) string {
-	v := ""
-	for _, kv := range env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
-}
-
-// setEnv replaces every key= entry of env with one key=value.
-func setEnv(env []string, key, value string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if k, _, ok := strings.Cut(kv, "="); ok && k == key {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return append(out, key+"="+value)
 }
 
 // lastLine is the last non-empty line of b, trimmed.

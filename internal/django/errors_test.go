@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zdcd/zdcd/internal/childenv"
 	"github.com/zdcd/zdcd/internal/pgtest"
 )
 
@@ -91,7 +92,7 @@ func TestPlanErrors(t *testing.T) {
 			setup: func(t *testing.T, dir, db string) *Source {
 				s := newSource(t, dir, db)
 				s.Python = pythonWithoutDjango(t, "python")
-				s.Env = setEnv(s.Env, "PATH", filepath.Dir(testPython()))
+				s.Env = childenv.Set(s.Env, "PATH", filepath.Dir(testPython()))
 				return s
 			},
 			kind:    KindNoPython,
@@ -103,7 +104,7 @@ func TestPlanErrors(t *testing.T) {
 			setup: func(t *testing.T, dir, db string) *Source {
 				s := newSource(t, dir, db)
 				s.Python = ""
-				s.Env = setEnv(s.Env, "PATH", t.TempDir())
+				s.Env = childenv.Set(s.Env, "PATH", t.TempDir())
 				return s
 			},
 			kind:    KindNoPython,

@@ -5,10 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zdcd/zdcd/internal/childenv"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -354,19 +353,15 @@ func (r *Runner) poll() time.Duration {
 	return DefaultPollInterval
 }
 
-// pgOptions is PGOPTIONS for an attempt: the environment's, then ours. On PostgreSQL 14+ the
-// server also checks, every second of a long wait, that the client is still there.
+// pgOptions is PGOPTIONS for an attempt: the environment's, then ours. On PostgreSQL 14+ the server also checks, every second of a long wait, that the client is
+// still there.
 func (r *Runner) pgOptions(lockTimeout time.Duration, serverVersion int) string {
-	opts := envValue(r.Env, "PGOPTIONS")
 	ours := fmt.Sprintf("-c lock_timeout=%d -c statement_timeout=%d -c application_name=%s",
 		lockTimeout.Milliseconds(), r.StatementTimeout.Milliseconds(), ApplicationName)
 	if serverVersion >= 140000 {
 		ours += " -c client_connection_check_interval=1000"
 	}
-	if opts != "" {
-		return opts + " " + ours
-	}
-	return ours
+	return childenv.PGOptions(r.Env, ours)
 }
 
 // attempt runs the command once, with the watchdog, filling att.
@@ -392,7 +387,7 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	// is relative to the project directory (exec evaluates it relative to Dir).
 	cmd := exec.Command(args[0], args[1:]...)
 	if !strings.ContainsRune(args[0], '/') {
-		p := lookPath(args[0], envValue(r.Env, "PATH"))
+		p := childenv.LookPath(args[0], childenv.Value(r.Env, "PATH"))
 		if p == "" {
 			att.Err = fmt.Errorf("start %s: not found on PATH", args[0])
 			att.ExitCode = -1
@@ -401,8 +396,8 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 		cmd.Path, cmd.Err = p, nil
 	}
 	cmd.Dir = dir
-	env := setEnv(r.Env, "PGOPTIONS", r.pgOptions(att.LockTimeout, mon.version))
-	env = setEnv(env, "PGAPPNAME", ApplicationName)
+	env := childenv.Set(r.Env, "PGOPTIONS", r.pgOptions(att.LockTimeout, mon.version))
+	env = childenv.Set(env, "PGAPPNAME", ApplicationName)
 	// PYTHONUNBUFFERED is left as the environment has it: Django flushes its progress lines
 	// itself, and unbuffered stderr would cut tracebacks into fragments.
 	cmd.Env = env
@@ -622,41 +617,4 @@ func (t *outputTail) lines() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]string(nil), t.buf...)
-}
-
-// lookPath finds an executable file name in the directories of path ("" when none).
-func lookPath(name, path string) string {
-	for _, d := range filepath.SplitList(path) {
-		if d == "" {
-			d = "."
-		}
-		p := filepath.Join(d, name)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
-}
-
-// envValue is the value of key in env (the last one wins, as for exec).
-func envValue(env []string, key string) string {
-	v := ""
-	for _, kv := range env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
-}
-
-// setEnv replaces every key= entry of env with one key=value, in a copy.
-func setEnv(env []string, key, value string) []string {
-	out := make([]string, 0, len(env)+1)
-	for _, kv := range env {
-		if k, _, ok := strings.Cut(kv, "="); ok && k == key {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return append(out, key+"="+value)
 }

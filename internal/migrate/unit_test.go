@@ -197,12 +197,3 @@ func TestFromPlanSampleApp(t *testing.T) {
 		})
 	}
 }
-
-func TestLookPathUsesTheCommandsPATH(t *testing.T) {
-	if got := lookPath("sh", "/nonexistent:/bin"); got != "/bin/sh" {
-		t.Errorf("lookPath(sh) = %q", got)
-	}
-	if got := lookPath("sh", "/nonexistent"); got != "" {
-		t.Errorf("lookPath(sh) on an empty PATH = %q", got)
-	}
-}
