@@ -353,8 +353,8 @@ func (r *Runner) poll() time.Duration {
 	return DefaultPollInterval
 }
 
-// pgOptions is PGOPTIONS for an attempt: the environment's, then ours. On PostgreSQL 14+ the server also checks, every second of a long wait, that the client is
-// still there.
+// pgOptions is PGOPTIONS for an attempt: the environment's, then ours. On PostgreSQL 14+ the
+// server also checks, every second of a long wait, that the client is still there.
 func (r *Runner) pgOptions(lockTimeout time.Duration, serverVersion int) string {
 	ours := fmt.Sprintf("-c lock_timeout=%d -c statement_timeout=%d -c application_name=%s",
 		lockTimeout.Milliseconds(), r.StatementTimeout.Milliseconds(), ApplicationName)
