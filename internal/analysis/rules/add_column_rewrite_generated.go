@@ -18,8 +18,8 @@ var AddColumnRewriteGenerated = analysis.Rule{
 }
 
 func addColumnRewriteGenerated(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for _, c := range at.Cmds {
@@ -31,9 +31,9 @@ func addColumnRewriteGenerated(p *analysis.Pass, st *analysis.Stmt) {
 		var fix []string
 		seqFix := []string{
 			fmt.Sprintf("1. CREATE SEQUENCE %s; then ALTER TABLE %s ADD COLUMN %s bigint NULL; (metadata only)",
-				columnsQuote(table+"_"+d.Name+"_seq"), columnsQuote(table), columnsQuote(d.Name)),
+				quoteIdent(table+"_"+d.Name+"_seq"), quoteIdent(table), quoteIdent(d.Name)),
 			fmt.Sprintf("2. ALTER TABLE %s ALTER COLUMN %s SET DEFAULT nextval('%s'); (new rows only, no rewrite)",
-				columnsQuote(table), columnsQuote(d.Name), table+"_"+d.Name+"_seq"),
+				quoteIdent(table), quoteIdent(d.Name), table+"_"+d.Name+"_seq"),
 			"3. Backfill existing rows with nextval() in batches of 1,000–10,000 by primary key, from a migration with `atomic = False`.",
 			"4. Make it NOT NULL with the CHECK ... NOT VALID + VALIDATE CONSTRAINT pattern (set-not-null-scan), and build any unique index with AddIndexConcurrently.",
 			"Django: do the SQL with RunSQL inside SeparateDatabaseAndState, with the AutoField/BigAutoField AddField as its state operation.",
@@ -46,7 +46,7 @@ func addColumnRewriteGenerated(p *analysis.Pass, st *analysis.Stmt) {
 		case d.Generated:
 			kind = "GENERATED ALWAYS AS (...) STORED (the expression is computed and stored for every row)"
 			fix = []string{
-				fmt.Sprintf("1. Add a plain nullable column: ALTER TABLE %s ADD COLUMN %s %s NULL; (metadata only)", columnsQuote(table), columnsQuote(d.Name), columnsTypeName(d.Type)),
+				fmt.Sprintf("1. Add a plain nullable column: ALTER TABLE %s ADD COLUMN %s %s NULL; (metadata only)", quoteIdent(table), quoteIdent(d.Name), columnsTypeName(d.Type)),
 				"2. Keep it computed for new and changed rows with a BEFORE INSERT OR UPDATE trigger (RunSQL), created in a low-traffic moment with a short lock_timeout.",
 				"3. Backfill existing rows in batches of 1,000–10,000 by primary key, from a migration with `atomic = False`.",
 				"Or compute the value in the query (annotate) instead of storing it. On PostgreSQL 18, a virtual generated column (Django GeneratedField(db_persist=False)) is not stored and needs no rewrite.",

@@ -20,8 +20,8 @@ var AddColumnVolatileDefault = analysis.Rule{
 }
 
 func addColumnVolatileDefault(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for _, c := range at.Cmds {
@@ -42,8 +42,8 @@ func addColumnVolatileDefault(p *analysis.Pass, st *analysis.Stmt) {
 				fmt.Sprintf("Adding %s with a DEFAULT of %s (evaluated for every row, so PostgreSQL cannot store it once as metadata): %s", col, what, rewrite),
 				strings.Join([]string{
 					"Add the column without the default, give new rows the default separately, and fill existing rows in batches:",
-					fmt.Sprintf("1. ALTER TABLE %s ADD COLUMN %s %s NULL; (metadata only)", columnsQuote(table), columnsQuote(d.Name), columnsTypeName(d.Type)),
-					fmt.Sprintf("2. ALTER TABLE %s ALTER COLUMN %s SET DEFAULT <expression>; (new rows only, no rewrite)", columnsQuote(table), columnsQuote(d.Name)),
+					fmt.Sprintf("1. ALTER TABLE %s ADD COLUMN %s %s NULL; (metadata only)", quoteIdent(table), quoteIdent(d.Name), columnsTypeName(d.Type)),
+					fmt.Sprintf("2. ALTER TABLE %s ALTER COLUMN %s SET DEFAULT <expression>; (new rows only, no rewrite)", quoteIdent(table), quoteIdent(d.Name)),
 					"3. Backfill existing rows in batches of 1,000–10,000 by primary key range, in a separate migration with `atomic = False` (RunPython or RunSQL per batch) or a management command.",
 					"4. If the column must be NOT NULL: ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID, ValidateConstraint in a later migration, then SET NOT NULL (see set-not-null-scan).",
 					"Django: AddField(null=True) without db_default, then RunSQL for the SET DEFAULT inside SeparateDatabaseAndState if the model declares db_default.",
@@ -58,7 +58,7 @@ func addColumnVolatileDefault(p *analysis.Pass, st *analysis.Stmt) {
 				strings.Join([]string{
 					"Upgrade to PostgreSQL 11 or later, where a constant default is stored once as metadata (no rewrite); or",
 					fmt.Sprintf("add the column without a default (ALTER TABLE %s ADD COLUMN %s %s NULL), then SET DEFAULT for new rows, then backfill existing rows in batches from a migration with `atomic = False`.",
-						columnsQuote(table), columnsQuote(d.Name), columnsTypeName(d.Type)),
+						quoteIdent(table), quoteIdent(d.Name), columnsTypeName(d.Type)),
 					"Django: AddField(null=True) with no default, a batched RunPython backfill, and the default added afterwards.",
 				}, "\n"))
 		default:

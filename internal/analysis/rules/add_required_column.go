@@ -22,7 +22,7 @@ var AddRequiredColumn = analysis.Rule{
 func addRequiredColumn(p *analysis.Pass) {
 	for i, st := range p.Stmts {
 		at, table, ok := alterOfExisting(p, st)
-		if !ok || at.Object != "TABLE" {
+		if !ok {
 			continue
 		}
 		for k, c := range at.Cmds {
@@ -65,7 +65,7 @@ func addRequiredColumn(p *analysis.Pass) {
 					strings.Join([]string{
 						"Keep the database default for this release: drop it only once no old code runs.",
 						"1. This release: SeparateDatabaseAndState(state_operations=[AlterField(...)]) without database operations — the model stops using db_default, the column keeps it.",
-						fmt.Sprintf("2. A later release: RunSQL `ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT`.", columnsQuote(table), columnsQuote(c.Column)),
+						fmt.Sprintf("2. A later release: RunSQL `ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT`.", quoteIdent(table), quoteIdent(c.Column)),
 					}, "\n"))
 			}
 		}
@@ -85,7 +85,7 @@ func columnsRequiredFix(table string, d *sqlparse.Column, stmt string, dropped, 
 			fmt.Sprintf(`- Older Django: SeparateDatabaseAndState(database_operations=[RunSQL("""%s""")], state_operations=[AddField(...)]) — the same ADD COLUMN without the DROP DEFAULT; drop the default in a later release, once no old code runs.`, stmt))
 	default:
 		steps = append(steps, fmt.Sprintf("- Give it a default the database keeps: ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <constant>; (PostgreSQL 11+: metadata only; Django ≥ 5.0: db_default=<constant>).",
-			columnsQuote(table), columnsQuote(d.Name), columnsTypeName(d.Type)))
+			quoteIdent(table), quoteIdent(d.Name), columnsTypeName(d.Type)))
 	}
 	steps = append(steps,
 		"- Expand/contract: AddField(null=True) → deploy code that writes it → backfill in batches (atomic = False) → in a later release make it NOT NULL with AddConstraintNotValid(CheckConstraint(condition=Q(<field>__isnull=False))) + ValidateConstraint, then AlterField(null=False).")

@@ -38,7 +38,7 @@ func addUniqueOldWriters(p *analysis.Pass, st *analysis.Stmt) {
 			strings.Join([]string{
 				"Make the code uniqueness-aware before the constraint exists:",
 				"1. Ship code that avoids duplicates (get_or_create / update_or_create, or a check plus handling IntegrityError), and de-duplicate the existing rows in batches.",
-				fmt.Sprintf("2. Next release, add the constraint without blocking: a migration with atomic = False running RunSQL('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS <name> ON %s (%s)'), then RunSQL('ALTER TABLE %s ADD CONSTRAINT <name> UNIQUE USING INDEX <name>'), recorded in Django's state with SeparateDatabaseAndState(state_operations=[AddConstraint(...)] or AlterField(unique=True)).", identSQL(u.table), identListSQL(u.columns), identSQL(u.table)),
+				fmt.Sprintf("2. Next release, add the constraint without blocking: a migration with atomic = False running RunSQL('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS <name> ON %s (%s)'), then RunSQL('ALTER TABLE %s ADD CONSTRAINT <name> UNIQUE USING INDEX <name>'), recorded in Django's state with SeparateDatabaseAndState(state_operations=[AddConstraint(...)] or AlterField(unique=True)).", quoteIdent(u.table), quoteIdents(u.columns), quoteIdent(u.table)),
 				approveHint("add-unique-old-writers", "the running code already prevents duplicates (release N); reviewed by ..."),
 			}, "\n"))
 	}

@@ -67,8 +67,8 @@ func autovacuumDisabled(p *analysis.Pass) {
 			fmt.Sprintf("This sets %s = false: %s; only the anti-wraparound vacuum still runs, forced and late, on a table that has bloated by then.",
 				k.option, effect),
 			advisoryJoin(
-				fmt.Sprintf("Leave autovacuum on; if it runs too often or too slowly for this table, tune it instead: ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_cost_delay = 2).", identSQL(k.table)),
-				fmt.Sprintf("If it is off only for a bulk load, turn it back on in the same migration (ALTER TABLE %s RESET (%s)) and run VACUUM (ANALYZE) %s afterwards, outside the migration's transaction.", identSQL(k.table), k.option, identSQL(k.table)),
+				fmt.Sprintf("Leave autovacuum on; if it runs too often or too slowly for this table, tune it instead: ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_cost_delay = 2).", quoteIdent(k.table)),
+				fmt.Sprintf("If it is off only for a bulk load, turn it back on in the same migration (ALTER TABLE %s RESET (%s)) and run VACUUM (ANALYZE) %s afterwards, outside the migration's transaction.", quoteIdent(k.table), k.option, quoteIdent(k.table)),
 				"Django: migrations.RunSQL with that ALTER TABLE; there is no model option for it."))
 	}
 }

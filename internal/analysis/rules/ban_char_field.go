@@ -29,7 +29,7 @@ func banCharField(p *analysis.Pass, st *analysis.Stmt) {
 			fmt.Sprintf("%s gives %s.%s the type %s (blank-padded): shorter values are stored and returned padded with spaces (Python reads 'ab   '), while comparisons ignore the padding only sometimes (= 'ab' matches, LIKE 'ab' does not), and longer values fail. It is never smaller or faster than text.",
 				c.How, c.Table, c.Column, typ),
 			advisoryJoin(
-				fmt.Sprintf("Use %s text (or varchar). If every value must have exactly n characters, add CHECK (char_length(%s) = n): inline in CREATE TABLE, or on an existing table as ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in the next migration.", identSQL(c.Column), identSQL(c.Column)),
+				fmt.Sprintf("Use %s text (or varchar). If every value must have exactly n characters, add CHECK (char_length(%s) = n): inline in CREATE TABLE, or on an existing table as ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in the next migration.", quoteIdent(c.Column), quoteIdent(c.Column)),
 				"Django: models.CharField or models.TextField rather than raw SQL or a custom field with db_type \"char(n)\"."))
 	}
 }

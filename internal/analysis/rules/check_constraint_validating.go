@@ -18,8 +18,8 @@ var CheckConstraintValidating = analysis.Rule{
 }
 
 func checkConstraintValidating(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	fix := func(name, column string) string {
@@ -27,12 +27,12 @@ func checkConstraintValidating(p *analysis.Pass, st *analysis.Stmt) {
 			name = table + "_" + column + "_check"
 		}
 		steps := []string{
-			fmt.Sprintf("1. ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; (brief lock, no scan; new and updated rows are checked from now on)", columnsQuote(table), columnsQuote(name)),
-			fmt.Sprintf("2. In a separate transaction (the next migration, or `atomic = False`): ALTER TABLE %s VALIDATE CONSTRAINT %s; (SHARE UPDATE EXCLUSIVE: reads and writes continue during the scan)", columnsQuote(table), columnsQuote(name)),
+			fmt.Sprintf("1. ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; (brief lock, no scan; new and updated rows are checked from now on)", quoteIdent(table), quoteIdent(name)),
+			fmt.Sprintf("2. In a separate transaction (the next migration, or `atomic = False`): ALTER TABLE %s VALIDATE CONSTRAINT %s; (SHARE UPDATE EXCLUSIVE: reads and writes continue during the scan)", quoteIdent(table), quoteIdent(name)),
 			"Django ≥ 4.0: replace AddConstraint with AddConstraintNotValid(model_name, constraint) and put ValidateConstraint(model_name, name) in the next migration (both from django.contrib.postgres.operations).",
 		}
 		if column != "" {
-			steps = append([]string{fmt.Sprintf("Add the column without its CHECK first (for a Django field with a built-in check such as PositiveIntegerField: SeparateDatabaseAndState with RunSQL `ALTER TABLE %s ADD COLUMN %s ...` without the CHECK, and the AddField as state operation), then:", columnsQuote(table), columnsQuote(column))}, steps...)
+			steps = append([]string{fmt.Sprintf("Add the column without its CHECK first (for a Django field with a built-in check such as PositiveIntegerField: SeparateDatabaseAndState with RunSQL `ALTER TABLE %s ADD COLUMN %s ...` without the CHECK, and the AddField as state operation), then:", quoteIdent(table), quoteIdent(column))}, steps...)
 		}
 		return strings.Join(steps, "\n")
 	}

@@ -102,13 +102,13 @@ func columnAlignment(p *analysis.Pass, st *analysis.Stmt) {
 	names := func(cs []alignColumn) string {
 		s := make([]string, len(cs))
 		for i, c := range cs {
-			s[i] = identSQL(c.name)
+			s[i] = quoteIdent(c.name)
 		}
 		return strings.Join(s, ", ")
 	}
 	described := make([]string, len(run))
 	for i, c := range run {
-		described[i] = identSQL(c.name) + " " + c.typ
+		described[i] = quoteIdent(c.name) + " " + c.typ
 	}
 	when := ""
 	if !allNotNull {
@@ -116,7 +116,7 @@ func columnAlignment(p *analysis.Pass, st *analysis.Stmt) {
 	}
 	rest := "."
 	if len(run) < len(ct.Columns) {
-		rest = fmt.Sprintf(", followed by the other columns as they are (%s first).", identSQL(ct.Columns[len(run)].Name))
+		rest = fmt.Sprintf(", followed by the other columns as they are (%s first).", quoteIdent(ct.Columns[len(run)].Name))
 	}
 	p.ReportStmt(st,
 		fmt.Sprintf("CREATE TABLE %s: PostgreSQL aligns each fixed-width value to its type's boundary, so its leading columns (%s) take %d bytes of every row for %d bytes of data — %d bytes of padding%s. In the order %s they take %d bytes: %d bytes less in every row, for the table's whole life (the order cannot be changed later without recreating the table).",

@@ -18,8 +18,8 @@ var ColumnTypeRewrite = analysis.Rule{
 }
 
 func columnTypeRewrite(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for _, c := range at.Cmds {
@@ -57,6 +57,6 @@ func columnsTypeFix(table, column, to string) string {
 		"2. Keep both in step: the new code writes both columns, or a trigger (RunSQL CREATE TRIGGER ... BEFORE INSERT OR UPDATE) copies the old column into the new one.",
 		"3. Backfill the new column in batches of 1,000–10,000 by primary key, from a migration with `atomic = False`; build its indexes with AddIndexConcurrently.",
 		"4. Deploy code that reads the new column (keep the field name with db_column if you like); then, in a later release, drop the old column (SeparateDatabaseAndState first, RemoveField after).",
-		fmt.Sprintf("For a Django AlterField, do not let Django run `ALTER TABLE %s ALTER COLUMN %s TYPE %s` on a live table.", columnsQuote(table), columnsQuote(column), to),
+		fmt.Sprintf("For a Django AlterField, do not let Django run `ALTER TABLE %s ALTER COLUMN %s TYPE %s` on a live table.", quoteIdent(table), quoteIdent(column), to),
 	}, "\n")
 }

@@ -19,7 +19,7 @@ var DefaultChangePartialWrites = analysis.Rule{
 func defaultChangePartialWrites(p *analysis.Pass) {
 	for i, st := range p.Stmts {
 		at, table, ok := alterOfExisting(p, st)
-		if !ok || at.Object != "TABLE" {
+		if !ok {
 			continue
 		}
 		for k, c := range at.Cmds {

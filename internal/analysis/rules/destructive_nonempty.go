@@ -89,7 +89,7 @@ func destroyFix(kind, table string) string {
 		"If the data must really go: make sure no running code needs it, and keep a copy (zdcd's release phase captures a backup before migrating unless ZDCD_BACKUP turns it off).",
 	}
 	if kind == "delete" {
-		lines = append(lines, fmt.Sprintf("To remove only some rows, DELETE ... WHERE in batches by primary-key range, outside the schema migration (a management command), e.g. DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE ... LIMIT 5000).", identSQL(table), identSQL(table)))
+		lines = append(lines, fmt.Sprintf("To remove only some rows, DELETE ... WHERE in batches by primary-key range, outside the schema migration (a management command), e.g. DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE ... LIMIT 5000).", quoteIdent(table), quoteIdent(table)))
 	} else {
 		lines = append(lines, "To retire the table itself, follow drop-table's two releases instead.")
 	}

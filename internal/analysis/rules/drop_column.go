@@ -40,11 +40,11 @@ func dropColumn(p *analysis.Pass, st *analysis.Stmt) {
 		}
 		p.ReportStmt(st,
 			fmt.Sprintf("%s drops column %s of %s. Code still serving from the old release names every column of its models in its queries, so each query on %s that uses %s fails with `column does not exist` from the moment this commits until the new release is live; the column's data is destroyed and no code rollback brings it back. (The DROP itself takes only a brief ACCESS EXCLUSIVE lock.)",
-				dropper(op), identSQL(c.Column), table, table, identSQL(c.Column)),
+				dropper(op), quoteIdent(c.Column), table, table, quoteIdent(c.Column)),
 			strings.Join([]string{
 				"Drop a column only when no running code knows it, in two releases:",
-				"1. Remove the field from the models and from Django's state only: SeparateDatabaseAndState(state_operations=[migrations.RemoveField(...)], database_operations=[]). If the column is NOT NULL without a database default, make it nullable in that same migration (database_operations=[RunSQL('ALTER TABLE " + identSQL(table) + " ALTER COLUMN " + identSQL(c.Column) + " DROP NOT NULL')]): the new code's INSERTs leave it out.",
-				"2. In a later release, drop it: RunSQL('ALTER TABLE " + identSQL(table) + " DROP COLUMN " + identSQL(c.Column) + "'), reviewed. zdcd's release phase backs the database up before migrating.",
+				"1. Remove the field from the models and from Django's state only: SeparateDatabaseAndState(state_operations=[migrations.RemoveField(...)], database_operations=[]). If the column is NOT NULL without a database default, make it nullable in that same migration (database_operations=[RunSQL('ALTER TABLE " + quoteIdent(table) + " ALTER COLUMN " + quoteIdent(c.Column) + " DROP NOT NULL')]): the new code's INSERTs leave it out.",
+				"2. In a later release, drop it: RunSQL('ALTER TABLE " + quoteIdent(table) + " DROP COLUMN " + quoteIdent(c.Column) + "'), reviewed. zdcd's release phase backs the database up before migrating.",
 				approveHint("drop-column", "column unused since release N; reviewed by ..."),
 			}, "\n"))
 	}
@@ -68,7 +68,7 @@ func removeFieldMessage(op *plan.Operation, table string) string {
 		model = table
 	}
 	return fmt.Sprintf("RemoveField drops column %s of %s (%s.%s). The old code, still serving until the new release is live, names every field of %s in its SELECTs, INSERTs and UPDATEs: from the moment the migration commits each of them fails with `column \"%s\" does not exist`. The column's data is destroyed, and rolling the code back cannot bring it back. (The DROP itself takes only a brief ACCESS EXCLUSIVE lock.)",
-		identSQL(f.Column), table, model, f.Name, model, f.Column)
+		quoteIdent(f.Column), table, model, f.Name, model, f.Column)
 }
 
 func removeFieldFix(op *plan.Operation, table string) string {
@@ -80,10 +80,10 @@ func removeFieldFix(op *plan.Operation, table string) string {
 	}
 	if !f.Null && f.DBDefault == nil && !f.PrimaryKey {
 		steps = append(steps, fmt.Sprintf("   The column is NOT NULL without a database default: the new code's INSERTs will leave it out and fail, so make it nullable in that same migration: database_operations=[migrations.AlterField(model_name=%q, name=%q, field=<the field with null=True>)] (or RunSQL('ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL')).",
-			model, f.Name, identSQL(table), identSQL(f.Column)))
+			model, f.Name, quoteIdent(table), quoteIdent(f.Column)))
 	}
 	steps = append(steps,
-		fmt.Sprintf("2. A later release, once no running code knows the field: drop the column with RunSQL('ALTER TABLE %s DROP COLUMN %s', reverse_sql=...). zdcd's release phase backs the database up before migrating; that drop still needs a reviewer's approval.", identSQL(table), identSQL(f.Column)),
+		fmt.Sprintf("2. A later release, once no running code knows the field: drop the column with RunSQL('ALTER TABLE %s DROP COLUMN %s', reverse_sql=...). zdcd's release phase backs the database up before migrating; that drop still needs a reviewer's approval.", quoteIdent(table), quoteIdent(f.Column)),
 		approveHint("drop-column", "field removed from the code in release N; reviewed by ..."))
 	return strings.Join(steps, "\n")
 }

@@ -17,8 +17,8 @@ var DropNotNull = analysis.Rule{
 }
 
 func dropNotNull(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for _, c := range at.Cmds {

@@ -109,7 +109,7 @@ func dropTableFix(st *analysis.Stmt, table string) string {
 	return strings.Join([]string{
 		"Drop a table only once no running code uses it, in two releases:",
 		first,
-		fmt.Sprintf("2. A later release: drop the foreign keys that reference it explicitly (ALTER TABLE ... DROP CONSTRAINT ...), then RunSQL('DROP TABLE %s', reverse_sql=...) without CASCADE, so nothing else disappears with it. zdcd's release phase backs the database up before migrating.", identSQL(table)),
+		fmt.Sprintf("2. A later release: drop the foreign keys that reference it explicitly (ALTER TABLE ... DROP CONSTRAINT ...), then RunSQL('DROP TABLE %s', reverse_sql=...) without CASCADE, so nothing else disappears with it. zdcd's release phase backs the database up before migrating.", quoteIdent(table)),
 		approveHint("drop-table", "model removed from the code in release N; reviewed by ..."),
 	}, "\n")
 }

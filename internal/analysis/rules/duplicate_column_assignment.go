@@ -45,7 +45,7 @@ func duplicateUpdate(p *analysis.Pass, st *analysis.Stmt, u *sqlparse.Update) {
 		p.ReportStmt(st,
 			fmt.Sprintf("This UPDATE of %s assigns column %s %d times in its SET list: PostgreSQL rejects the statement (multiple assignments to same column %q), so the migration fails when it reaches it.",
 				table, col, count[col], col),
-			fmt.Sprintf("Assign %s once, with the value you mean (combine the expressions, e.g. with CASE or COALESCE).", identSQL(col)))
+			fmt.Sprintf("Assign %s once, with the value you mean (combine the expressions, e.g. with CASE or COALESCE).", quoteIdent(col)))
 	}
 }
 
@@ -96,26 +96,26 @@ func duplicateAlter(p *analysis.Pass, st *analysis.Stmt, at *sqlparse.AlterTable
 		case s.types > 1 && !truncated[col]:
 			p.ReportStmt(st,
 				fmt.Sprintf("%s changes the type of column %s %d times: PostgreSQL rejects the statement (cannot alter type of column %q twice), so the migration fails when it reaches it.", where, col, s.types, col),
-				fmt.Sprintf("Keep one ALTER COLUMN %s TYPE ... with the final type.", identSQL(col)))
+				fmt.Sprintf("Keep one ALTER COLUMN %s TYPE ... with the final type.", quoteIdent(col)))
 		case s.adds > 1 && !truncated[col]:
 			p.ReportStmt(st,
 				fmt.Sprintf("%s adds column %s %d times: PostgreSQL rejects the statement (column %q already exists), so the migration fails when it reaches it.", where, col, s.adds, col),
-				fmt.Sprintf("Keep one ADD COLUMN %s.", identSQL(col)))
+				fmt.Sprintf("Keep one ADD COLUMN %s.", quoteIdent(col)))
 		}
 		switch {
 		case s.dropDefaultAfterSet:
 			p.ReportStmt(st,
 				fmt.Sprintf("%s sets a default on column %s and then drops it, but PostgreSQL runs every DROP DEFAULT of an ALTER TABLE before its SET DEFAULTs: the column keeps the default, contrary to the order written.", where, col),
-				fmt.Sprintf("Keep only the command you mean: ALTER COLUMN %s SET DEFAULT ... or ALTER COLUMN %s DROP DEFAULT (or put them in separate statements).", identSQL(col), identSQL(col)))
+				fmt.Sprintf("Keep only the command you mean: ALTER COLUMN %s SET DEFAULT ... or ALTER COLUMN %s DROP DEFAULT (or put them in separate statements).", quoteIdent(col), quoteIdent(col)))
 		case s.setDefaults > 1:
 			p.ReportStmt(st,
 				fmt.Sprintf("%s sets the default of column %s %d times: only the last one stays, the others do nothing.", where, col, s.setDefaults),
-				fmt.Sprintf("Keep one ALTER COLUMN %s SET DEFAULT ... with the default you mean.", identSQL(col)))
+				fmt.Sprintf("Keep one ALTER COLUMN %s SET DEFAULT ... with the default you mean.", quoteIdent(col)))
 		}
 		if s.dropNotNullAfterSet {
 			p.ReportStmt(st,
 				fmt.Sprintf("%s sets NOT NULL on column %s and then drops it, but PostgreSQL runs DROP NOT NULL before SET NOT NULL whatever the order written: the column ends up NOT NULL (after a scan of %s to check it).", where, col, table),
-				fmt.Sprintf("Keep only the command you mean: ALTER COLUMN %s SET NOT NULL or ALTER COLUMN %s DROP NOT NULL.", identSQL(col), identSQL(col)))
+				fmt.Sprintf("Keep only the command you mean: ALTER COLUMN %s SET NOT NULL or ALTER COLUMN %s DROP NOT NULL.", quoteIdent(col), quoteIdent(col)))
 		}
 	}
 }

@@ -28,7 +28,7 @@ func enumAppendOrdering(p *analysis.Pass, st *analysis.Stmt) {
 		msg := fmt.Sprintf("ALTER TYPE %s ADD VALUE '%s' has no BEFORE or AFTER, so the label goes last: enum values compare in declaration order, so ORDER BY, <, >, min() and max() on columns of %s place '%s' after every other label, whatever it means.",
 			typ, s.AddValue, typ, s.AddValue)
 		p.ReportStmt(st, msg, strings.Join([]string{
-			fmt.Sprintf("Say where the label belongs: ALTER TYPE %s ADD VALUE IF NOT EXISTS '%s' BEFORE '<label>' (or AFTER '<label>').", identSQL(typ), s.AddValue),
+			fmt.Sprintf("Say where the label belongs: ALTER TYPE %s ADD VALUE IF NOT EXISTS '%s' BEFORE '<label>' (or AFTER '<label>').", quoteIdent(typ), s.AddValue),
 			"Prefer a lookup table (a ForeignKey) or a CharField with choices and a CHECK constraint: they evolve with ordinary migrations, where enum labels can be added but never removed.",
 		}, "\n"))
 	case *sqlparse.CreateEnum:

@@ -48,10 +48,10 @@ func fkDroppedOp(p *analysis.Pass, op *plan.Operation) {
 	}
 	p.Report(op, "",
 		fmt.Sprintf("AlterField turns %s.%s (a ForeignKey to %s) into %s: Django drops its foreign key constraint. From then on the database no longer checks that %s points to an existing row, so rows can reference deleted or never-existing %s rows (concurrent deletes, raw SQL, bulk loads), and nothing tells you.",
-			opModelLabel(op), o.Name, target, why, identSQL(o.Column), target),
+			opModelLabel(op), o.Name, target, why, quoteIdent(o.Column), target),
 		strings.Join([]string{
 			"If the integrity is to stay, keep db_constraint=True.",
-			fmt.Sprintf("If dropping it is deliberate (a cross-database or sharded relation, a table about to be partitioned), note why in the migration. To restore it later without blocking writes: RunSQL('ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (%s) REFERENCES %s NOT VALID'), then RunSQL('ALTER TABLE ... VALIDATE CONSTRAINT ...') in a separate migration.", identSQL(o.Column), identSQL(target)),
+			fmt.Sprintf("If dropping it is deliberate (a cross-database or sharded relation, a table about to be partitioned), note why in the migration. To restore it later without blocking writes: RunSQL('ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (%s) REFERENCES %s NOT VALID'), then RunSQL('ALTER TABLE ... VALIDATE CONSTRAINT ...') in a separate migration.", quoteIdent(o.Column), quoteIdent(target)),
 		}, "\n"))
 }
 
@@ -71,7 +71,7 @@ func fkDroppedSQL(p *analysis.Pass) {
 			}
 			p.ReportStmt(st,
 				fmt.Sprintf("%s drops constraint %s of %s, a foreign key: the database no longer checks that the referencing column points to an existing row, so dangling references can be written (concurrent deletes, raw SQL, bulk loads) and nothing tells you.",
-					dropper(st.Op), identSQL(c.Name), table),
+					dropper(st.Op), quoteIdent(c.Name), table),
 				strings.Join([]string{
 					"Make sure dropping it is deliberate and reviewed (a cross-database relation, a table about to be partitioned).",
 					"If it must come back, re-add it without blocking writes: ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE CONSTRAINT in a separate migration.",

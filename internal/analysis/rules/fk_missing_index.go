@@ -26,7 +26,7 @@ var FKMissingIndex = analysis.Rule{
 func fkMissingIndex(p *analysis.Pass) {
 	for i, st := range p.Stmts {
 		at, table, ok := alterOfExisting(p, st)
-		if !ok || at.Object != "TABLE" {
+		if !ok {
 			continue
 		}
 		for _, c := range at.Cmds {
@@ -135,7 +135,7 @@ func fkReport(p *analysis.Pass, st *analysis.Stmt, table, name string, cols []st
 		strings.Join([]string{
 			"Index the referencing columns without blocking writes, in a migration with `atomic = False`:",
 			fmt.Sprintf("AddIndexConcurrently(model, models.Index(fields=[...], name=%q)) from django.contrib.postgres.operations — or RunSQL('CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);').",
-				idxName, lockQuote(idxName), lockQuote(table), lockColumns(cols)),
+				idxName, quoteIdent(idxName), quoteIdent(table), quoteIdents(cols)),
 			"For a ForeignKey, db_index=True (the default) also gives it an index, built concurrently as index-create-blocking explains.",
 		}, "\n"))
 }

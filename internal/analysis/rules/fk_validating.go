@@ -18,8 +18,8 @@ var FKValidating = analysis.Rule{
 }
 
 func fkValidating(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for _, c := range at.Cmds {
@@ -78,11 +78,11 @@ func columnsFKFix(table, parent, name string, columns, parentColumns []string, f
 	quote := func(cs []string) string {
 		q := make([]string, len(cs))
 		for i, c := range cs {
-			q[i] = columnsQuote(c)
+			q[i] = quoteIdent(c)
 		}
 		return strings.Join(q, ", ")
 	}
-	target := columnsQuote(parent)
+	target := quoteIdent(parent)
 	if len(parentColumns) > 0 {
 		target += " (" + quote(parentColumns) + ")"
 	}
@@ -94,9 +94,9 @@ func columnsFKFix(table, parent, name string, columns, parentColumns []string, f
 	}
 	steps = append(steps,
 		fmt.Sprintf("1. RunSQL: ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s DEFERRABLE INITIALLY DEFERRED NOT VALID; (brief lock, no scan; new rows are checked)",
-			columnsQuote(table), columnsQuote(name), quote(columns), target),
+			quoteIdent(table), quoteIdent(name), quote(columns), target),
 		fmt.Sprintf("2. In the next migration (its own transaction): ValidateConstraint(model_name, %q) from django.contrib.postgres.operations (Django ≥ 4.0), or RunSQL ALTER TABLE %s VALIDATE CONSTRAINT %s; — SHARE UPDATE EXCLUSIVE on %s and ROW SHARE on %s: reads and writes continue.",
-			name, columnsQuote(table), columnsQuote(name), table, parent),
+			name, quoteIdent(table), quoteIdent(name), table, parent),
 	)
 	if field {
 		steps = append(steps, "3. Record db_constraint=True in the model state only: SeparateDatabaseAndState(state_operations=[AlterField(...)]). Or keep db_constraint=False for good.")

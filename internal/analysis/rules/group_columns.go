@@ -2,7 +2,6 @@ package rules
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/plan"
@@ -43,25 +42,6 @@ type (
 		ColumnDefault(table, column string) (expr string, ok bool)
 	}
 )
-
-// columnsAlter returns st as an ALTER TABLE of a table that existed before this release, and the
-// table's name; nil when st is anything else.
-func columnsAlter(p *analysis.Pass, st *analysis.Stmt) (*sqlparse.AlterTable, string) {
-	at, ok := st.Statement.(*sqlparse.AlterTable)
-	if !ok || at.Object != "TABLE" {
-		return nil, ""
-	}
-	table := analysis.TableName(at.Table)
-	if p.Created(table) {
-		return nil, ""
-	}
-	return at, table
-}
-
-// columnsQuote quotes an identifier for SQL shown in a fix.
-func columnsQuote(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
 
 // columnsUntil says how long a lock taken by st is held.
 func columnsUntil(st *analysis.Stmt) string {

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/plan"
@@ -157,23 +156,6 @@ func opModelLabel(op *plan.Operation) string {
 		return ""
 	}
 	return op.Model.App + "." + op.Model.Name
-}
-
-// identSQL quotes an identifier for SQL shown in a message.
-func identSQL(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i > 0 && !strings.Contains(name, `"`) {
-		return identSQL(name[:i]) + "." + identSQL(name[i+1:])
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-// identListSQL quotes and joins column names.
-func identListSQL(cols []string) string {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = identSQL(c)
-	}
-	return strings.Join(q, ", ")
 }
 
 // approveHint is the sentence every unsafe fix ends with when a reviewed approval is the way out.

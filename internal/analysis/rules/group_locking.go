@@ -193,26 +193,6 @@ func lockModelTable(op *plan.Operation) string {
 	return op.Model.TableAfter
 }
 
-// lockQuote double-quotes an identifier as Django writes it.
-func lockQuote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
-
-// lockQuoteName quotes a possibly schema-qualified name.
-func lockQuoteName(n sqlparse.Name) string {
-	if n.Schema != "" {
-		return lockQuote(n.Schema) + "." + lockQuote(n.Name)
-	}
-	return lockQuote(n.Name)
-}
-
-// lockColumns quotes and joins column names: "a", "b".
-func lockColumns(cols []string) string {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = lockQuote(c)
-	}
-	return strings.Join(q, ", ")
-}
-
 // lockConcurrentIndexSQL rewrites a CREATE [UNIQUE] INDEX statement as its concurrent, idempotent
 // form for a fix text (the statement was already judged; this only edits its leading keywords).
 func lockConcurrentIndexSQL(ci *sqlparse.CreateIndex) string {
@@ -231,7 +211,7 @@ func lockConcurrentIndexSQL(ci *sqlparse.CreateIndex) string {
 	if ci.Unique {
 		kind = "UNIQUE INDEX"
 	}
-	return fmt.Sprintf("CREATE %s CONCURRENTLY IF NOT EXISTS %s ON %s (%s)", kind, lockQuote(ci.Name), lockQuoteName(ci.Table), lockColumns(ci.Columns))
+	return fmt.Sprintf("CREATE %s CONCURRENTLY IF NOT EXISTS %s ON %s (%s)", kind, quoteIdent(ci.Name), quoteName(ci.Table), quoteIdents(ci.Columns))
 }
 
 // lockVersion spells server_version_num for messages: 140002 → "14.2", 0 → "unknown".

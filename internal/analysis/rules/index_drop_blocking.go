@@ -49,7 +49,7 @@ func indexDropBlocking(p *analysis.Pass, st *analysis.Stmt) {
 	}
 	var sqls []string
 	for _, n := range names {
-		sqls = append(sqls, "DROP INDEX CONCURRENTLY IF EXISTS "+lockQuote(n)+";")
+		sqls = append(sqls, "DROP INDEX CONCURRENTLY IF EXISTS "+quoteIdent(n)+";")
 	}
 	p.ReportStmt(st,
 		fmt.Sprintf("Dropping %s takes an ACCESS EXCLUSIVE lock on %s: it waits for every query already running there, and every query that arrives meanwhile, reads included, queues behind it%s.",

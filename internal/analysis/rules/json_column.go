@@ -17,8 +17,8 @@ var JSONColumn = analysis.Rule{
 }
 
 func jsonColumn(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	isJSON := func(t *sqlparse.Type) bool { return t != nil && t.Name == "json" && t.Schema == "" }
@@ -35,6 +35,6 @@ func jsonColumn(p *analysis.Pass, st *analysis.Stmt) {
 		p.ReportStmt(st,
 			fmt.Sprintf("%s.%s is of type json, which has no equality operator: any query that compares its values — SELECT DISTINCT (Django's .distinct() selects every model column), UNION, GROUP BY, DISTINCT ON — fails with \"could not identify an equality operator for type json\".",
 				table, column),
-			fmt.Sprintf("Use jsonb instead (Django's JSONField does): ALTER TABLE %s ADD COLUMN %s jsonb ...; it also supports indexing and containment queries.", columnsQuote(table), columnsQuote(column)))
+			fmt.Sprintf("Use jsonb instead (Django's JSONField does): ALTER TABLE %s ADD COLUMN %s jsonb ...; it also supports indexing and containment queries.", quoteIdent(table), quoteIdent(column)))
 	}
 }

@@ -78,7 +78,7 @@ func nonAtomicNonIdempotent(p *analysis.Pass) {
 }
 
 func bareConcurrentIndex(p *analysis.Pass, st *analysis.Stmt, ci *sqlparse.CreateIndex) {
-	name := lockQuote(ci.Name)
+	name := quoteIdent(ci.Name)
 	p.ReportStmt(st,
 		fmt.Sprintf("CREATE INDEX CONCURRENTLY %s has no IF NOT EXISTS. A concurrent build that is cancelled or fails midway (a lock timeout, which zdcd retries; a duplicate key for a unique index; a deploy cut short) "+
 			"leaves an INVALID index named %s behind, and Django has not recorded the migration: every retry then fails with \"relation %s already exists\" and the deploy is stuck.",

@@ -62,9 +62,9 @@ func notNullOnNulls(p *analysis.Pass, st *analysis.Stmt) {
 				fmt.Sprintf("%s.%s holds NULLs (checked on the live database), so %s fails with `column \"%s\" of relation \"%s\" contains null values` — after scanning the whole table under its lock — and the migration stops there.",
 					table, col, what, col, table),
 				strings.Join([]string{
-					fmt.Sprintf("Check: SELECT count(*) FROM %s WHERE %s IS NULL;", identSQL(table), identSQL(col)),
+					fmt.Sprintf("Check: SELECT count(*) FROM %s WHERE %s IS NULL;", quoteIdent(table), quoteIdent(col)),
 					fmt.Sprintf("Backfill first, in batches, in an earlier release (UPDATE %s SET %s = <value> WHERE %s IS NULL AND id BETWEEN ...), and ship code that no longer writes NULL; then add the constraint the non-blocking way (CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a separate migration, SET NOT NULL).",
-						identSQL(table), identSQL(col), identSQL(col), identSQL(col)),
+						quoteIdent(table), quoteIdent(col), quoteIdent(col), quoteIdent(col)),
 				}, "\n"))
 		}
 	}
@@ -85,7 +85,7 @@ func requiredColumnOnRows(p *analysis.Pass, st *analysis.Stmt, table string, d *
 	}
 	p.ReportStmt(st,
 		fmt.Sprintf("%s has rows (checked on the live database) and the new column %s is NOT NULL without a default: PostgreSQL has nothing to fill the existing rows with and rejects the ADD COLUMN (`column \"%s\" of relation \"%s\" contains null values`).",
-			table, identSQL(d.Name), d.Name, table),
+			table, quoteIdent(d.Name), d.Name, table),
 		"Add the column nullable (null=True), backfill it in batches, then make it NOT NULL in a later release; or give it a database default kept in the database (Django 5 db_default=<constant>), which PostgreSQL 11+ applies to existing rows without a rewrite.")
 }
 

@@ -47,7 +47,7 @@ func notNullWithDefaultUpdate(p *analysis.Pass) {
 				fmt.Sprintf("1. A migration with `atomic = False` that fills the NULLs of %s in batches of 1,000–10,000 by primary key (RunPython with a loop of .filter(pk__in=...).update(), or RunSQL per batch); the new code writes the default meanwhile.", column),
 				fmt.Sprintf("2. AddConstraintNotValid(model, CheckConstraint(condition=Q(%s__isnull=False), name=...)), then ValidateConstraint in the next migration (django.contrib.postgres.operations, Django ≥ 4.0).", column),
 				fmt.Sprintf("3. SeparateDatabaseAndState(database_operations=[RunSQL('ALTER TABLE %s ALTER COLUMN %s SET NOT NULL')], state_operations=[AlterField(... null=False, default=...)]) — PostgreSQL 12+ skips the scan thanks to the validated check, and Django's UPDATE never runs.",
-					columnsQuote(table), columnsQuote(column)),
+					quoteIdent(table), quoteIdent(column)),
 				"4. RemoveConstraint of the helper check.",
 			}, "\n"))
 	}

@@ -81,16 +81,16 @@ func detachBlocking(p *analysis.Pass, st *analysis.Stmt, parent, partition strin
 }
 
 func partitionIndexRecipe(ci *sqlparse.CreateIndex) string {
-	table := lockQuoteName(ci.Table)
+	table := quoteName(ci.Table)
 	name := ci.Name
 	if name == "" {
 		name = "<name>"
 	}
 	return strings.Join([]string{
 		"Build the index partition by partition:",
-		fmt.Sprintf("1. CREATE INDEX %s ON ONLY %s (...); — an empty, invalid index on the parent only, instant.", lockQuote(name), table),
+		fmt.Sprintf("1. CREATE INDEX %s ON ONLY %s (...); — an empty, invalid index on the parent only, instant.", quoteIdent(name), table),
 		"2. For each partition, in a migration with `atomic = False`, one statement per operation: CREATE INDEX CONCURRENTLY IF NOT EXISTS <partition_idx> ON <partition> (...); then ALTER INDEX " +
-			lockQuote(name) + " ATTACH PARTITION <partition_idx>; (an instant lock).",
+			quoteIdent(name) + " ATTACH PARTITION <partition_idx>; (an instant lock).",
 		"Once every partition's index is attached, the parent's index becomes valid. In Django, RunSQL for each step, with SeparateDatabaseAndState(state_operations=[AddIndex(...)]) to record the index in the model state.",
 	}, "\n")
 }

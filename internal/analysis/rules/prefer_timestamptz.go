@@ -31,7 +31,7 @@ func preferTimestamptz(p *analysis.Pass, st *analysis.Stmt) {
 			fmt.Sprintf("%s gives %s.%s the type timestamp without time zone: it stores a date and a clock time but not which time zone they were in, so values written by sessions with different TimeZone settings, or around a daylight-saving change, cannot be told apart or compared as instants. Django's DateTimeField (timestamptz) returns aware datetimes; a column like this returns naive ones.",
 				c.How, c.Table, c.Column),
 			advisoryJoin(
-				fmt.Sprintf("Use %s %s instead: the same 8 bytes, stored as UTC and converted to the session's time zone on output.", identSQL(c.Column), typ),
+				fmt.Sprintf("Use %s %s instead: the same 8 bytes, stored as UTC and converted to the session's time zone on output.", quoteIdent(c.Column), typ),
 				"Django: models.DateTimeField (timestamptz on PostgreSQL) rather than raw SQL or a custom field with db_type \"timestamp\".",
 				"Converting the column later rewrites the table under an ACCESS EXCLUSIVE lock (unless the session time zone is UTC, on PostgreSQL 12+), so choose now."))
 	}

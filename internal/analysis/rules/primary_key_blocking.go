@@ -122,15 +122,15 @@ func pkColumnNotNull(p *analysis.Pass, st *analysis.Stmt, table, col string) boo
 func pkFix(table, name string, cols []string) string {
 	colList := "<columns>"
 	if len(cols) > 0 {
-		colList = lockColumns(cols)
+		colList = quoteIdents(cols)
 	}
 	return strings.Join([]string{
 		"Add the primary key in steps that never hold a long lock:",
 		"1. Make the columns NOT NULL without a scan under ACCESS EXCLUSIVE: ADD CONSTRAINT <c> CHECK (<col> IS NOT NULL) NOT VALID; then, in a later migration, VALIDATE CONSTRAINT <c> " +
 			"(SHARE UPDATE EXCLUSIVE, reads and writes continue); then SET NOT NULL (PostgreSQL 12+ uses the validated CHECK instead of scanning) and DROP CONSTRAINT <c>.",
-		fmt.Sprintf("2. In a migration with `atomic = False`, alone: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);", lockQuote(name), lockQuote(table), colList),
+		fmt.Sprintf("2. In a migration with `atomic = False`, alone: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);", quoteIdent(name), quoteIdent(table), colList),
 		fmt.Sprintf("3. ALTER TABLE %s ADD CONSTRAINT %s PRIMARY KEY USING INDEX %s; — instant once the columns are NOT NULL (drop the old primary key in the same statement if you are replacing it).",
-			lockQuote(table), lockQuote(name), lockQuote(name)),
+			quoteIdent(table), quoteIdent(name), quoteIdent(name)),
 		"Django: RunSQL for each step, with SeparateDatabaseAndState(state_operations=[AlterField(..., primary_key=True)]) (or the operation you are replacing) on the last one.",
 	}, "\n")
 }

@@ -42,7 +42,7 @@ func renameColumn(p *analysis.Pass, st *analysis.Stmt) {
 	}
 	p.ReportStmt(st,
 		fmt.Sprintf("%s renames column %s of %s to %s. The old code, still serving until the new release is live, keeps using %s: from the moment the migration commits every query it makes that names the column (for a model field: every SELECT, INSERT and UPDATE of the model) fails with `column \"%s\" does not exist`. (The rename itself is a brief ACCESS EXCLUSIVE lock.)",
-			who, identSQL(r.From), table, identSQL(r.To), identSQL(r.From), r.From),
+			who, quoteIdent(r.From), table, quoteIdent(r.To), quoteIdent(r.From), r.From),
 		strings.Join([]string{
 			fmt.Sprintf("Rename in Python only and keep the column's name in the database: give the field db_column=%q and record the change in Django's state alone, so no SQL runs:", r.From),
 			fmt.Sprintf("migrations.SeparateDatabaseAndState(state_operations=[migrations.RenameField(model_name=..., old_name=%q, new_name=%q), migrations.AlterField(model_name=..., name=%q, field=<the field with db_column=%q>)]).", r.From, r.To, r.To, r.From),

@@ -35,7 +35,7 @@ func renameEnumValue(p *analysis.Pass, st *analysis.Stmt) {
 			r.From, typ, r.To, r.From, typ, r.To),
 		strings.Join([]string{
 			"Expand and contract instead of renaming in place:",
-			fmt.Sprintf("1. Add the new label: ALTER TYPE %s ADD VALUE IF NOT EXISTS '%s' AFTER '%s' (its own migration; before PostgreSQL 12 outside a transaction, atomic = False).", identSQL(typ), r.To, r.From),
+			fmt.Sprintf("1. Add the new label: ALTER TYPE %s ADD VALUE IF NOT EXISTS '%s' AFTER '%s' (its own migration; before PostgreSQL 12 outside a transaction, atomic = False).", quoteIdent(typ), r.To, r.From),
 			fmt.Sprintf("2. Ship code that writes '%s' and reads both labels; then UPDATE the rows from '%s' to '%s' in batches.", r.To, r.From, r.To),
 			fmt.Sprintf("3. Once no code writes '%s', leave it unused (PostgreSQL cannot drop an enum label) or move the column to a new type. A lookup table or a CharField with choices avoids this altogether.", r.From),
 			approveHint("rename-enum-value", "no running code uses the old label; reviewed by ..."),

@@ -24,7 +24,7 @@ func renameSchema(p *analysis.Pass, st *analysis.Stmt) {
 	}
 	p.ReportStmt(st,
 		fmt.Sprintf("This statement renames schema %s to %s. The old code, still serving until the new release is live, reaches the tables in it through the old name (qualified names, or a search_path listing %s): from the moment this commits those queries fail with `relation does not exist` or `schema \"%s\" does not exist`. (The rename is quick, but the breakage lasts until the old code is gone.)",
-			identSQL(r.From), identSQL(r.To), identSQL(r.From), r.From),
+			quoteIdent(r.From), quoteIdent(r.To), quoteIdent(r.From), r.From),
 		strings.Join([]string{
 			"Keep the schema's name. If it must change, make the code independent of it first, over several releases:",
 			fmt.Sprintf("1. Ship code that uses unqualified names and a search_path listing both schemas (e.g. DATABASES OPTIONS {\"options\": \"-c search_path=%s,%s,public\"}); PostgreSQL skips a schema of the search_path that does not exist.", r.To, r.From),

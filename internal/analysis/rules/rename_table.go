@@ -32,10 +32,10 @@ func renameTable(p *analysis.Pass) {
 			who += " on " + m
 		}
 		what := fmt.Sprintf("renames %s %s to %s", strings.ToLower(object), from, to)
-		alias := fmt.Sprintf("If the table itself must be renamed, leave the old name working until no code uses it: in the same transaction as the rename, RunSQL('CREATE VIEW %s AS SELECT * FROM %s', reverse_sql='DROP VIEW %s') — PostgreSQL reads and writes through such a view — and drop the view in a later release.", identSQL(from), identSQL(to), identSQL(from))
+		alias := fmt.Sprintf("If the table itself must be renamed, leave the old name working until no code uses it: in the same transaction as the rename, RunSQL('CREATE VIEW %s AS SELECT * FROM %s', reverse_sql='DROP VIEW %s') — PostgreSQL reads and writes through such a view — and drop the view in a later release.", quoteIdent(from), quoteIdent(to), quoteIdent(from))
 		if object == "SET SCHEMA" {
 			what = fmt.Sprintf("moves table %s to another schema", from)
-			alias = fmt.Sprintf("If it must move, leave the old name working until no code uses it: in the same transaction, create a view named %s over the moved table (CREATE VIEW %s AS SELECT * FROM <schema>.<table>), and drop the view in a later release.", identSQL(from), identSQL(from))
+			alias = fmt.Sprintf("If it must move, leave the old name working until no code uses it: in the same transaction, create a view named %s over the moved table (CREATE VIEW %s AS SELECT * FROM <schema>.<table>), and drop the view in a later release.", quoteIdent(from), quoteIdent(from))
 		}
 		p.ReportStmt(st,
 			fmt.Sprintf("%s %s. The old code, still serving until the new release is live, queries it by its old name: from the moment the migration commits each of those queries fails with `relation \"%s\" does not exist`. (The rename itself is a brief ACCESS EXCLUSIVE lock.)",

@@ -45,14 +45,14 @@ func replicaIdentityChange(p *analysis.Pass, st *analysis.Stmt) {
 				table, replicaIdentitySpelling(c), effect, table),
 			advisoryJoin(
 				"Agree the change with whoever consumes "+table+"'s changes (logical replication subscribers, Debezium or other CDC connectors, Heroku Streaming Data Connectors) and ship it in a migration of its own, so it can be rolled out and reverted on its own:",
-				fmt.Sprintf("migrations.RunSQL(%q, reverse_sql=%q)", "ALTER TABLE "+identSQL(table)+" REPLICA IDENTITY "+replicaIdentitySpelling(c), "ALTER TABLE "+identSQL(table)+" REPLICA IDENTITY <the previous identity>"),
+				fmt.Sprintf("migrations.RunSQL(%q, reverse_sql=%q)", "ALTER TABLE "+quoteIdent(table)+" REPLICA IDENTITY "+replicaIdentitySpelling(c), "ALTER TABLE "+quoteIdent(table)+" REPLICA IDENTITY <the previous identity>"),
 				"Prefer DEFAULT with a primary key; rather than FULL for a table without one, add a primary key."))
 	}
 }
 
 func replicaIdentitySpelling(c sqlparse.AlterCmd) string {
 	if c.ReplicaIdentity == "USING INDEX" {
-		return "USING INDEX " + identSQL(c.Name)
+		return "USING INDEX " + quoteIdent(c.Name)
 	}
 	return c.ReplicaIdentity
 }

@@ -18,8 +18,8 @@ var SetNotNullScan = analysis.Rule{
 }
 
 func setNotNullScan(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for k, c := range at.Cmds {
@@ -44,12 +44,12 @@ func setNotNullScan(p *analysis.Pass, st *analysis.Stmt) {
 		}
 		steps := []string{
 			fmt.Sprintf("1. ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID; (brief lock, no scan; new rows are checked)",
-				columnsQuote(table), columnsQuote(c.Column+"_not_null"), columnsQuote(c.Column)),
+				quoteIdent(table), quoteIdent(c.Column+"_not_null"), quoteIdent(c.Column)),
 			"2. Backfill any NULLs in batches of 1,000–10,000, outside the DDL transaction.",
 			fmt.Sprintf("3. In a separate transaction (the next migration, or `atomic = False`): ALTER TABLE %s VALIDATE CONSTRAINT %s; (SHARE UPDATE EXCLUSIVE: reads and writes continue)",
-				columnsQuote(table), columnsQuote(c.Column+"_not_null")),
+				quoteIdent(table), quoteIdent(c.Column+"_not_null")),
 			fmt.Sprintf("4. ALTER TABLE %s ALTER COLUMN %s SET NOT NULL; (PostgreSQL 12+ uses the validated check and skips the scan), then DROP CONSTRAINT %s.",
-				columnsQuote(table), columnsQuote(c.Column), columnsQuote(c.Column+"_not_null")),
+				quoteIdent(table), quoteIdent(c.Column), quoteIdent(c.Column+"_not_null")),
 			fmt.Sprintf("Django ≥ 4.0: AddConstraintNotValid(model, CheckConstraint(condition=Q(%s__isnull=False), name=...)) (check= before Django 5.1) from django.contrib.postgres.operations; ValidateConstraint(model, name) in the next migration; then AlterField(null=False) and RemoveConstraint.",
 				c.Column),
 		}

@@ -23,8 +23,8 @@ var columnsPositiveFields = map[string]bool{
 }
 
 func typeChangeRevalidatesCheck(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for _, c := range at.Cmds {
@@ -44,9 +44,9 @@ func typeChangeRevalidatesCheck(p *analysis.Pass, st *analysis.Stmt) {
 				v.From, v.To, why, table, columnsUntil(st)),
 			strings.Join([]string{
 				"Take the checks off the column for the type change and put them back without a blocking scan:",
-				fmt.Sprintf("1. ALTER TABLE %s DROP CONSTRAINT <check>; ALTER TABLE %s ALTER COLUMN %s TYPE %s; (brief lock, no scan)", columnsQuote(table), columnsQuote(table), columnsQuote(c.Column), v.To),
-				fmt.Sprintf("2. ALTER TABLE %s ADD CONSTRAINT <check> CHECK (...) NOT VALID; (brief lock)", columnsQuote(table)),
-				fmt.Sprintf("3. In a separate transaction (the next migration, or `atomic = False`): ALTER TABLE %s VALIDATE CONSTRAINT <check>; (SHARE UPDATE EXCLUSIVE: reads and writes continue)", columnsQuote(table)),
+				fmt.Sprintf("1. ALTER TABLE %s DROP CONSTRAINT <check>; ALTER TABLE %s ALTER COLUMN %s TYPE %s; (brief lock, no scan)", quoteIdent(table), quoteIdent(table), quoteIdent(c.Column), v.To),
+				fmt.Sprintf("2. ALTER TABLE %s ADD CONSTRAINT <check> CHECK (...) NOT VALID; (brief lock)", quoteIdent(table)),
+				fmt.Sprintf("3. In a separate transaction (the next migration, or `atomic = False`): ALTER TABLE %s VALIDATE CONSTRAINT <check>; (SHARE UPDATE EXCLUSIVE: reads and writes continue)", quoteIdent(table)),
 				"Django: RemoveConstraint, AlterField, AddConstraintNotValid (django.contrib.postgres.operations), then ValidateConstraint in the next migration; for a field's own check (PositiveIntegerField), RunSQL inside SeparateDatabaseAndState.",
 			}, "\n"))
 	}

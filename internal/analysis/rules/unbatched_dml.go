@@ -67,7 +67,7 @@ func unbatchedDML(p *analysis.Pass, st *analysis.Stmt) {
 			verb, table, where, size, table),
 		strings.Join([]string{
 			"Backfill in batches, outside the schema migration: a management command after the deploy (or a non-atomic data migration) that updates by primary-key range, e.g.",
-			fmt.Sprintf("%s ... %s ... WHERE <your condition> AND id >= %%s AND id < %%s (1,000–10,000 rows per transaction, a short pause between batches), re-runnable until nothing is left.", verb, identSQL(table)),
+			fmt.Sprintf("%s ... %s ... WHERE <your condition> AND id >= %%s AND id < %%s (1,000–10,000 rows per transaction, a short pause between batches), re-runnable until nothing is left.", verb, quoteIdent(table)),
 		}, "\n"))
 }
 

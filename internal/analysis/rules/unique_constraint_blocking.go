@@ -55,11 +55,11 @@ func reportUnique(p *analysis.Pass, st *analysis.Stmt, table, what, name string,
 	if extra != "" {
 		msg += " " + extra
 	}
-	idx := fmt.Sprintf("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);", lockQuote(name), lockQuote(table), lockColumns(cols))
-	attach := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;", lockQuote(table), lockQuote(name), lockQuote(name))
+	idx := fmt.Sprintf("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);", quoteIdent(name), quoteIdent(table), quoteIdents(cols))
+	attach := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;", quoteIdent(table), quoteIdent(name), quoteIdent(name))
 	fix := []string{
 		"Build the index first without blocking, then turn it into the constraint:",
-		"1. In a migration with `atomic = False`, alone: RunSQL('" + idx + "', reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS " + lockQuote(name) + ";'). " +
+		"1. In a migration with `atomic = False`, alone: RunSQL('" + idx + "', reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS " + quoteIdent(name) + ";'). " +
 			"If it fails (duplicates, a lock timeout) it leaves an INVALID index: DROP INDEX CONCURRENTLY IF EXISTS it before retrying.",
 		"2. In the next migration: RunSQL('" + attach + "') — an instant lock, no scan — with state_operations=[" + djangoOp + "] so Django's model state records the constraint.",
 	}

@@ -39,11 +39,11 @@ func uniqueOnDuplicates(p *analysis.Pass, st *analysis.Stmt) {
 		}
 		notNull := make([]string, len(u.columns))
 		for i, c := range u.columns {
-			notNull[i] = identSQL(c) + " IS NOT NULL"
+			notNull[i] = quoteIdent(c) + " IS NOT NULL"
 		}
 		p.ReportStmt(st, msg, strings.Join([]string{
 			fmt.Sprintf("Find the duplicates: SELECT %s, count(*) FROM %s WHERE %s GROUP BY %s HAVING count(*) > 1;",
-				identListSQL(u.columns), identSQL(u.table), strings.Join(notNull, " AND "), identListSQL(u.columns)),
+				quoteIdents(u.columns), quoteIdent(u.table), strings.Join(notNull, " AND "), quoteIdents(u.columns)),
 			"Merge or delete them in batches (a data migration or management command in an earlier release), ship code that cannot create new ones (add-unique-old-writers), then add the constraint.",
 			"If a concurrent build already failed: DROP INDEX CONCURRENTLY IF EXISTS <the index> before retrying.",
 		}, "\n"))

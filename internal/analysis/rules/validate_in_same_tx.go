@@ -17,8 +17,8 @@ var ValidateInSameTx = analysis.Rule{
 }
 
 func validateInSameTx(p *analysis.Pass, st *analysis.Stmt) {
-	at, table := columnsAlter(p, st)
-	if at == nil {
+	at, table, ok := alterOfExisting(p, st)
+	if !ok {
 		return
 	}
 	for k, c := range at.Cmds {
@@ -41,7 +41,7 @@ func validateInSameTx(p *analysis.Pass, st *analysis.Stmt) {
 			fmt.Sprintf("VALIDATE CONSTRAINT %s runs in the same transaction as the ADD CONSTRAINT %s ... NOT VALID before it, which took %s lock on %s%s that the transaction still holds: %s waits for the whole validation scan and until the transaction ends, exactly as if the constraint had been added without NOT VALID.",
 				c.Name, c.Name, lock, table, others, blocks),
 			fmt.Sprintf("Validate in a transaction of its own: move ValidateConstraint(model_name, %q) (or the RunSQL `ALTER TABLE %s VALIDATE CONSTRAINT %s`) to the next migration, or set `atomic = False` on this migration so that each operation commits on its own. The validation then takes only SHARE UPDATE EXCLUSIVE, and reads and writes continue.",
-				c.Name, columnsQuote(table), columnsQuote(c.Name)))
+				c.Name, quoteIdent(table), quoteIdent(c.Name)))
 	}
 }
 
