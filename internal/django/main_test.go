@@ -141,13 +141,7 @@ func manageErr(dir, dbURL string, args ...string) (string, string, error) {
 // baseline migrates the "already deployed" part of the sample project (test/sampleapp/README.md).
 func baseline(t testing.TB, dir, dbURL string) {
 	t.Helper()
-	for _, target := range [][]string{
-		{"contenttypes"},
-		{"auth"},
-		{"accounts", "0002_customer_nickname"},
-		{"shop", "0001_squashed_0003_order"},
-		{"blog", "0001_initial"},
-	} {
+	for _, target := range testenv.SampleBaseline {
 		manage(t, dir, dbURL, append([]string{"migrate", "--noinput"}, target...)...)
 	}
 }

@@ -24,6 +24,17 @@ func Python() string {
 	return DefaultPython
 }
 
+// SampleBaseline is what "production" already runs in the sample project (test/sampleapp): the
+// `manage.py migrate` targets, in order, that leave the rest of its migrations pending
+// (test/sampleapp/README.md lists them). Tests and the demo migrate these first.
+var SampleBaseline = [][]string{
+	{"contenttypes"},
+	{"auth"},
+	{"accounts", "0002_customer_nickname"},
+	{"shop", "0001_squashed_0003_order"},
+	{"blog", "0001_initial"},
+}
+
 // MainWithBinary builds zdcd-release into a temporary directory, sets *binary to its path, runs
 // the package's tests with one throwaway PostgreSQL cluster (pgtest.Main), and removes the build.
 // Use it as: func TestMain(m *testing.M) { testenv.MainWithBinary(m, &binary) }.

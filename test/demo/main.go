@@ -16,16 +16,8 @@ import (
 	"syscall"
 
 	"github.com/zdcd/zdcd/internal/pgtest"
+	"github.com/zdcd/zdcd/internal/testenv"
 )
-
-// baseline is what the demo's "production" already runs: migrate targets, in order.
-var baseline = [][]string{
-	{"contenttypes"},
-	{"auth"},
-	{"accounts", "0002"},
-	{"shop", "0001_squashed_0003_order"},
-	{"blog", "0001"},
-}
 
 func main() {
 	binary := flag.String("binary", "dist/zdcd-release", "the zdcd-release binary to demonstrate")
@@ -40,10 +32,7 @@ func main() {
 func demo(binary, app string) error {
 	binary, _ = filepath.Abs(binary)
 	app, _ = filepath.Abs(app)
-	python := os.Getenv("ZDCD_PYTHON")
-	if python == "" {
-		python = "/usr/bin/python3"
-	}
+	python := testenv.Python()
 
 	step("Starting a throwaway PostgreSQL")
 	cluster, err := pgtest.Start()
@@ -80,7 +69,7 @@ func demo(binary, app string) error {
 
 	env := append(os.Environ(), "DATABASE_URL="+dbURL, "ZDCD_PYTHON="+python)
 	step("Deploying the baseline the old code runs on (python manage.py migrate …)")
-	for _, target := range baseline {
+	for _, target := range testenv.SampleBaseline {
 		cmd := exec.Command(python, append([]string{"manage.py", "migrate", "--noinput"}, target...)...)
 		cmd.Dir, cmd.Env = app, env
 		if out, err := cmd.CombinedOutput(); err != nil {

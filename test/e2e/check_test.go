@@ -14,21 +14,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/pgtest"
+	"github.com/zdcd/zdcd/internal/testenv"
 )
-
-// baseline is what "production" runs before the pending work: the sample app's first migrations
-// (test/sampleapp/README.md).
-var baseline = [][]string{
-	{"contenttypes"},
-	{"auth"},
-	{"accounts", "0002"},
-	{"shop", "0001_squashed_0003_order"},
-	{"blog", "0001"},
-}
 
 func migrateBaseline(t testing.TB, dir, databaseURL string) {
 	t.Helper()
-	for _, target := range baseline {
+	for _, target := range testenv.SampleBaseline {
 		manage(t, dir, databaseURL, append([]string{"migrate", "--noinput"}, target...)...)
 	}
 }
