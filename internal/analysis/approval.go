@@ -13,6 +13,9 @@ import (
 // Allow is one ZDCD_ALLOW entry: a migration, or one rule in a migration (Rule "").
 type Allow struct {
 	App, Migration, Rule string
+	// By is who approved it (default ByAllowList); Reason is the reviewer's reason, if recorded.
+	// Approvals recorded by `zdcd-release approve` come from the ledger with By = ByLedger.
+	By, Reason string
 }
 
 func (a Allow) String() string {
@@ -38,6 +41,7 @@ type Approval struct {
 // Approvers.
 const (
 	ByAllowList  = "ZDCD_ALLOW"
+	ByLedger     = "zdcd-release approve"
 	ByMigration  = "migration"
 	BySQLComment = "SQL comment"
 )
@@ -142,7 +146,11 @@ func approve(p *Pass, findings []Finding) []Finding {
 		}
 		for _, a := range p.Allow {
 			if a.App == m.App && a.Migration == m.Name && (a.Rule == "" || a.Rule == f.Rule) {
-				f.Approval = &Approval{By: ByAllowList, Entry: a.String()}
+				by := a.By
+				if by == "" {
+					by = ByAllowList
+				}
+				f.Approval = &Approval{By: by, Entry: a.String(), Reason: a.Reason}
 				break
 			}
 		}

@@ -37,10 +37,10 @@ func TestApprovals(t *testing.T) {
 		invalid bool
 	}{
 		{name: "unapproved", sql: "DROP TABLE t", safe: false},
-		{name: "ZDCD_ALLOW the migration", sql: "DROP TABLE t", allow: []Allow{{"shop", "0002_drop", ""}}, safe: true, by: ByAllowList},
-		{name: "ZDCD_ALLOW the rule", sql: "DROP TABLE t", allow: []Allow{{"shop", "0002_drop", "drop-thing"}}, safe: true, by: ByAllowList},
-		{name: "ZDCD_ALLOW another rule", sql: "DROP TABLE t", allow: []Allow{{"shop", "0002_drop", "other"}}, safe: false},
-		{name: "ZDCD_ALLOW another migration", sql: "DROP TABLE t", allow: []Allow{{"shop", "0003_x", ""}}, safe: false},
+		{name: "ZDCD_ALLOW the migration", sql: "DROP TABLE t", allow: []Allow{{App: "shop", Migration: "0002_drop", Rule: ""}}, safe: true, by: ByAllowList},
+		{name: "ZDCD_ALLOW the rule", sql: "DROP TABLE t", allow: []Allow{{App: "shop", Migration: "0002_drop", Rule: "drop-thing"}}, safe: true, by: ByAllowList},
+		{name: "ZDCD_ALLOW another rule", sql: "DROP TABLE t", allow: []Allow{{App: "shop", Migration: "0002_drop", Rule: "other"}}, safe: false},
+		{name: "ZDCD_ALLOW another migration", sql: "DROP TABLE t", allow: []Allow{{App: "shop", Migration: "0003_x", Rule: ""}}, safe: false},
 		{name: "migration attribute", sql: "DROP TABLE t", attrs: map[string]string{ExemptAttribute: `{"drop-thing": "unused since v42; reviewed by alice"}`}, safe: true, by: ByMigration},
 		{name: "attribute naming an unknown rule", sql: "DROP TABLE t", attrs: map[string]string{ExemptAttribute: `{"drop-thng": "typo"}`}, safe: false, invalid: true},
 		{name: "attribute without reason", sql: "DROP TABLE t", attrs: map[string]string{ExemptAttribute: `{"drop-thing": " "}`}, safe: false, invalid: true},

@@ -55,6 +55,7 @@ const (
 	DefaultPlatformAPIURL    = "https://api.heroku.com"
 	DefaultDataAPIURL        = "https://api.data.heroku.com"
 	DefaultAPITimeout        = 5 * time.Minute
+	DefaultAPIPollInterval   = 3 * time.Second
 )
 
 // maxPGTimeout is the largest lock_timeout / statement_timeout PostgreSQL accepts (INT_MAX ms).
@@ -86,6 +87,9 @@ type Config struct {
 	// APITimeout is ZDCD_API_TIMEOUT: the bound on all Heroku API calls of one step (a backup
 	// capture and its polling, a restore, a release).
 	APITimeout time.Duration
+	// APIPollInterval is ZDCD_API_POLL_INTERVAL: the pause between two polls of a Heroku backup
+	// or restore (the Heroku CLI's 3s).
+	APIPollInterval time.Duration
 
 	// NightlyBuild is NIGHTLY_BUILD: the nightly maintenance window, where every migration is
 	// approved.
@@ -148,6 +152,7 @@ type env struct {
 	PlatformAPIURL    *string `envconfig:"ZDCD_PLATFORM_API_URL"`
 	DataAPIURL        *string `envconfig:"ZDCD_DATA_API_URL"`
 	APITimeout        *string `envconfig:"ZDCD_API_TIMEOUT"`
+	APIPollInterval   *string `envconfig:"ZDCD_API_POLL_INTERVAL"`
 	NightlyBuild      *string `envconfig:"NIGHTLY_BUILD"`
 	Allow             *string `envconfig:"ZDCD_ALLOW"`
 	EnableRules       *string `envconfig:"ZDCD_ENABLE_RULES"`
@@ -208,6 +213,7 @@ func Defaults() *Config {
 		PlatformAPIURL:    DefaultPlatformAPIURL,
 		DataAPIURL:        DefaultDataAPIURL,
 		APITimeout:        DefaultAPITimeout,
+		APIPollInterval:   DefaultAPIPollInterval,
 		Allow:             []Allow{},
 		EnableRules:       []string{},
 		ProjectDir:        DefaultProjectDir,
@@ -290,6 +296,7 @@ func Load() (*Config, error) {
 		c.DataAPIURL = l.apiURL("ZDCD_DATA_API_URL", v, DefaultDataAPIURL)
 	}
 	c.APITimeout = l.duration("ZDCD_API_TIMEOUT", e.APITimeout, c.APITimeout, positive)
+	c.APIPollInterval = l.duration("ZDCD_API_POLL_INTERVAL", e.APIPollInterval, c.APIPollInterval, positive)
 
 	if v, ok := l.value("NIGHTLY_BUILD", e.NightlyBuild); ok {
 		switch strings.ToLower(v) {

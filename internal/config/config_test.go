@@ -53,6 +53,7 @@ func TestLoadDefaults(t *testing.T) {
 		PlatformAPIURL:    "https://api.heroku.com",
 		DataAPIURL:        "https://api.data.heroku.com",
 		APITimeout:        5 * time.Minute,
+		APIPollInterval:   3 * time.Second,
 		Allow:             []Allow{},
 		EnableRules:       []string{},
 		ProjectDir:        ".",

@@ -67,6 +67,7 @@ func (c *Config) Settings() []Setting {
 	add("ZDCD_PLATFORM_API_URL", c.PlatformAPIURL, true, "")
 	add("ZDCD_DATA_API_URL", c.DataAPIURL, true, "")
 	add("ZDCD_API_TIMEOUT", formatDuration(c.APITimeout), true, "")
+	add("ZDCD_API_POLL_INTERVAL", formatDuration(c.APIPollInterval), true, "")
 
 	group = "Approvals"
 	add("NIGHTLY_BUILD", strconv.FormatBool(c.NightlyBuild), true, "")

@@ -40,6 +40,7 @@ HEROKU_API_KEY=********
 ZDCD_PLATFORM_API_URL=https://api.heroku.com (default)
 ZDCD_DATA_API_URL=https://api.data.heroku.com (default)
 ZDCD_API_TIMEOUT=5m (default)
+ZDCD_API_POLL_INTERVAL=3s (default)
 
 # Approvals
 NIGHTLY_BUILD=false (default)

@@ -39,6 +39,9 @@ type DB struct {
 	Conn *pgx.Conn
 }
 
+// ApplicationName is the application_name of zdcd-release's own sessions.
+const ApplicationName = "zdcd-release"
+
 // Connect opens a connection. connString is a postgres:// URL; varName names where it came from,
 // for error messages.
 func Connect(ctx context.Context, connString, varName string) (*DB, error) {
@@ -49,6 +52,11 @@ func Connect(ctx context.Context, connString, varName string) (*DB, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	// zdcd's own sessions are identifiable in pg_stat_activity (the release lock's holder, the
+	// app's DBA) unless the URL names an application_name itself.
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = ApplicationName
 	}
 	target := fmt.Sprintf("%s/%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.Database)
 	conn, err := pgx.ConnectConfig(ctx, cfg)

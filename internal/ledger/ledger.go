@@ -98,11 +98,17 @@ const (
 	OutcomeRestored        Outcome = "restored"
 	OutcomeRecoveryFailed  Outcome = "recovery-failed"
 	OutcomeInterrupted     Outcome = "interrupted"
+	// OutcomeBackupFailed: the backup before migrating failed, so nothing was migrated.
+	OutcomeBackupFailed Outcome = "backup-failed"
+	// OutcomeFailed: the run stopped before migrating (the plan could not be made, the
+	// configuration was wrong, the release lock was busy); nothing was changed.
+	OutcomeFailed Outcome = "failed"
 )
 
 var outcomes = map[Outcome]bool{
 	OutcomeNothingPending: true, OutcomeApplied: true, OutcomeRefused: true, OutcomeMigrationFailed: true,
 	OutcomeRestored: true, OutcomeRecoveryFailed: true, OutcomeInterrupted: true,
+	OutcomeBackupFailed: true, OutcomeFailed: true,
 }
 
 // Succeeded reports an outcome after which the database holds the release's schema.

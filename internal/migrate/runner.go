@@ -88,6 +88,22 @@ func New(cfg *config.Config, env []string, log io.Writer) *Runner {
 	return r
 }
 
+// OneAtATimeFor says whether migs should be applied one at a time: when more than one is pending
+// and some wait by design (CONCURRENTLY, VALIDATE) — they run with lock_timeout=0, the others
+// with the short lock_timeout, which one command for all cannot do. Otherwise one command applies
+// them all (one Python start), and a retry resumes where Django stopped.
+func OneAtATimeFor(migs []Migration) bool {
+	if len(migs) < 2 {
+		return false
+	}
+	for _, m := range migs {
+		if m.WaitsByDesign {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Runner) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
