@@ -84,7 +84,7 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 			return err
 		}
 	}
-	a, err := analyse(ctx, cfg, io, opts.Trace)
+	a, err := analyse(ctx, cfg, io, analyseOptions{trace: opts.Trace})
 	if err != nil {
 		return err
 	}
@@ -196,11 +196,23 @@ type analysed struct {
 	identity string
 	// claims are the pending migrations' statements with the report's claims, for --trace.
 	claims []trace.Migration
+	// context is what the rules knew beside the plan (the release's runner reads the plan's
+	// locks through it).
+	context analysis.Context
+}
+
+// analyseOptions tune analyse.
+type analyseOptions struct {
+	// trace keeps the statements and claims --trace replays.
+	trace bool
+	// approvals, when set, returns reviewed approvals for the plan's migrations beside ZDCD_ALLOW
+	// (the release reads the ledger's).
+	approvals func(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error)
 }
 
 // analyse connects to the database, asks Django for the pending plan and judges it. It changes
 // nothing: the Django helper even runs with read-only transactions.
-func analyse(ctx context.Context, cfg *config.Config, io IO, withTrace bool) (*analysed, error) {
+func analyse(ctx context.Context, cfg *config.Config, io IO, opts analyseOptions) (*analysed, error) {
 	dbURL, err := cfg.RequireDatabase()
 	if err != nil {
 		return nil, err
@@ -243,8 +255,18 @@ func analyse(ctx context.Context, cfg *config.Config, io IO, withTrace bool) (*a
 	if err != nil {
 		return nil, err
 	}
-	a := &analysed{result: analysis.Analyze(pl, actx, all), plan: pl, serverVersion: serverVersion, applied: applied, identity: identity}
-	if withTrace {
+	if opts.approvals != nil && len(pl.Migrations) > 0 {
+		more, err := opts.approvals(ctx, pl)
+		if err != nil {
+			return nil, err
+		}
+		actx.Allow = append(actx.Allow, more...)
+	}
+	a := &analysed{result: analysis.Analyze(pl, actx, all), plan: pl, serverVersion: serverVersion, applied: applied, identity: identity, context: actx}
+	// The catalog's connection closes on return: whoever reads the context later gets none and
+	// assumes the worst.
+	a.context.Catalog = nil
+	if opts.trace {
 		// The trace compares the server with the report's claims: the same context, catalog
 		// included, while its connection is open.
 		a.claims = trace.FromPlan(pl, actx)

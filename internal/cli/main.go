@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/release"
 )
 
 // Exit codes, the same for every command (DESIGN.md).
@@ -63,6 +64,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"release", "the release phase: refuse unsafe migrations, back up, migrate under lock timeouts, recover on failure", runRelease},
 		{"check", "print the pending migrations, the SQL they run and a verdict; exit 1 if any is unsafe", runCheck},
 		{"lint", "judge SQL files, or the Django project's migrations, without a database (for CI)", runLint},
 		{"history", "list the runs the ledger recorded (release, nightly), newest first; a run id shows it in full", runHistory},
@@ -140,7 +142,10 @@ func exit(w io.Writer, err error) int {
 // a usage or configuration problem that changed nothing: 2. The release flow brings its own
 // typed errors for 3 and 4.
 func exitCode(err error) int {
+	var rel *release.Error
 	switch {
+	case errors.As(err, &rel):
+		return rel.Code
 	case errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.Is(err, errRefused):

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	stdio "io"
+	"os"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/childenv"
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/database"
+	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/migrate"
+	"github.com/zdcd/zdcd/internal/pgbackup"
+	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/release"
+	"github.com/zdcd/zdcd/internal/report"
+	"github.com/zdcd/zdcd/internal/version"
+)
+
+// ReleaseOptions are the flags of `zdcd-release release`.
+type ReleaseOptions struct {
+	ProjectDir string
+}
+
+func runRelease(ctx context.Context, args []string, io IO) error {
+	var opts ReleaseOptions
+	fs := newFlags("release", io)
+	fs.StringVar(&opts.ProjectDir, "project-dir", "", "the Django project directory, holding manage.py (default $ZDCD_PROJECT_DIR, else .)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return runReleaseFlow(ctx, opts, io)
+}
+
+func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	if opts.ProjectDir != "" {
+		cfg.ProjectDir = opts.ProjectDir
+	}
+	if err := requireHerokuApp(cfg); err != nil {
+		return err
+	}
+	dbURL, err := cfg.RequireDatabase()
+	if err != nil {
+		return err
+	}
+	secrets := []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}
+
+	var hc *heroku.Client
+	if cfg.APIKey.IsSet() {
+		if hc, err = heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval}); err != nil {
+			return err
+		}
+	}
+	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: secrets})
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	serverVersion, err := db.ServerVersion(ctx)
+	if err != nil {
+		return err
+	}
+
+	info := ledger.RunInfo{
+		Command:       ledger.CommandRelease,
+		AppName:       cfg.AppName,
+		ServerVersion: serverVersion,
+		ZdcdVersion:   version.String(),
+	}
+	if v, ok := ledger.ParseReleaseVersion(childenv.Value(io.Environ, "HEROKU_RELEASE_VERSION")); ok {
+		info.ReleaseVersion = v
+		if hc != nil {
+			// The slug lets the nightly window release this very code again. Best effort: the
+			// release goes on without it.
+			if r, err := hc.ReleaseInfo(ctx, cfg.AppName, fmt.Sprintf("%d", v)); err == nil {
+				info.SlugID = r.SlugID
+			} else {
+				fmt.Fprintf(io.Out, "-----> warning: could not read release v%d from the Platform API: %v\n", v, err)
+			}
+		}
+	}
+
+	flow := &release.Flow{
+		Config: cfg,
+		DB:     db,
+		Ledger: store,
+		Analyse: func(ctx context.Context, approvals release.Approvals) (*release.Analysed, error) {
+			a, err := analyse(ctx, cfg, io, analyseOptions{approvals: func(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error) {
+				return approvals(ctx, pl)
+			}})
+			if err != nil {
+				return nil, err
+			}
+			return &release.Analysed{Result: a.result, Plan: a.plan, Context: a.context}, nil
+		},
+		Report: func(w stdio.Writer, r *analysis.Result) error {
+			wd, _ := io.Getwd()
+			return report.Render(w, report.Text, r, report.Options{ProjectDir: cfg.ProjectDir, WorkDir: wd})
+		},
+		Migrator: migrate.New(cfg, io.Environ, io.Out),
+		Info:     info,
+		Out:      io.Out,
+	}
+	if hc != nil {
+		flow.Platform = hc
+		flow.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
+	} else {
+		if flow.Backups, err = localBackups(cfg, dbURL, serverVersion, io); err != nil {
+			return err
+		}
+		if childenv.Value(io.Environ, "DYNO") != "" {
+			fmt.Fprintln(io.Out, "-----> warning: HEROKU_API_KEY is not set: backups go to a pg_dump file on this dyno, and a restore cannot switch on maintenance mode. Set HEROKU_API_KEY and HEROKU_APP_NAME (docs/configuration.md).")
+		}
+	}
+	return flow.Run(ctx)
+}
+
+// requireHerokuApp refuses an API key without an app name: zdcd would not know which app to back
+// up, put in maintenance, or scale.
+func requireHerokuApp(cfg *config.Config) error {
+	if cfg.APIKey.IsSet() && cfg.AppName == "" {
+		return &config.Error{Var: "HEROKU_APP_NAME", Problem: "is not set, but HEROKU_API_KEY is: set it (heroku config:set HEROKU_APP_NAME=<app>), or enable dyno metadata (heroku labs:enable runtime-dyno-metadata), which sets it"}
+	}
+	return nil
+}
+
+// localBackups backs up with pg_dump to ZDCD_BACKUP_DIR, or to a new temporary directory.
+func localBackups(cfg *config.Config, dbURL *config.DatabaseURL, serverVersion int, io IO) (release.Backuper, error) {
+	dir := cfg.BackupDir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "zdcd-backup-")
+		if err != nil {
+			return nil, fmt.Errorf("ZDCD_BACKUP_DIR is not set and a temporary directory cannot be made: %w", err)
+		}
+		dir = d
+	}
+	label := childenv.Value(io.Environ, "HEROKU_RELEASE_VERSION")
+	if label == "" {
+		label = "release"
+	}
+	return release.NewLocalBackuper(&pgbackup.Dumper{
+		ConnString:    dbURL.ConnString(),
+		Dir:           dir,
+		Env:           io.Environ,
+		Log:           io.Out,
+		ServerVersion: serverVersion,
+	}, label), nil
+}

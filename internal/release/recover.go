@@ -1,0 +1,357 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/migrate"
+	"github.com/zdcd/zdcd/internal/plan"
+)
+
+// Platform is the part of the Heroku Platform API recovery uses (*heroku.Client).
+type Platform interface {
+	AppInfo(ctx context.Context, app string) (heroku.App, error)
+	SetMaintenance(ctx context.Context, app string, on bool) (heroku.App, error)
+	Formation(ctx context.Context, app string) ([]heroku.Formation, error)
+	Scale(ctx context.Context, app, processType string, quantity int) (heroku.Formation, error)
+}
+
+var _ Platform = (*heroku.Client)(nil)
+
+// DefaultRecoveryTimeout bounds recovery after a SIGTERM (Heroku stops a release phase at one
+// hour; a restore of a large database can take a while).
+const DefaultRecoveryTimeout = 15 * time.Minute
+
+// appState is what recovery did to the app, for the statement printed when a human must act.
+type appState struct {
+	app string
+	// maintenanceOn: zdcd switched maintenance mode on; wasOn: it was on before.
+	maintenanceOn, wasOn bool
+	// scaled are the process types zdcd scaled to 0, with their quantity before.
+	scaled map[string]int
+	// restored is true once the database was restored from the backup.
+	restored bool
+}
+
+// recover runs after the migrate command failed (or was interrupted): decide whether the database
+// changed in a way the old code cannot survive, and restore it if so.
+func (f *Flow) recover(ctx context.Context, runErr error) error {
+	rctx := context.WithoutCancel(ctx)
+	timeout := f.RecoveryTimeout
+	if timeout <= 0 {
+		timeout = DefaultRecoveryTimeout
+	}
+	rctx, cancel := context.WithTimeout(rctx, timeout)
+	defer cancel()
+
+	what := "failed"
+	if errors.Is(runErr, migrate.ErrInterrupted) {
+		what = "was interrupted (SIGTERM)"
+	}
+	f.say("The migration %s: %v", what, runErr)
+
+	after, err := f.DB.AppliedMigrations(rctx)
+	if err != nil {
+		return f.humanMustAct(rctx, runErr, appState{}, "the database's applied migrations cannot be read ("+err.Error()+"), so whether it changed is unknown", nil)
+	}
+	if err := f.Ledger.RecordApplied(rctx, f.runID, f.before, after); err != nil {
+		f.say("warning: could not record the applied migrations in the ledger: %v", err)
+	}
+	applied := minus(after, f.before)
+	touched := append([]plan.MigrationKey(nil), applied...)
+	if k, ok := f.inFlight(after); ok {
+		touched = append(touched, k)
+	}
+	bad := f.incompatible(touched)
+	outcome := ledger.OutcomeMigrationFailed
+	if errors.Is(runErr, migrate.ErrInterrupted) {
+		outcome = ledger.OutcomeInterrupted
+	}
+	switch {
+	case len(touched) == 0:
+		fmt.Fprintln(f.Out, "Nothing was applied: the database is as it was before the release, and the old release keeps running.")
+		return f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s; nothing was applied, the database is unchanged: %w", what, runErr))
+	case len(bad) == 0:
+		fmt.Fprintf(f.Out, "Applied before the failure: %s.\n", orNone(applied))
+		if k, ok := f.inFlight(after); ok {
+			fmt.Fprintf(f.Out, "Partly run (not atomic, not recorded): %s.\n", k)
+		}
+		fmt.Fprintln(f.Out, "Every one of them is backward compatible: the old release keeps working with them, so no restore")
+		fmt.Fprintln(f.Out, "(and no downtime). They stay applied; fix the failing migration and push again.")
+		return f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s after applying backward-compatible migrations only (%s); no restore needed: %w", what, orNone(applied), runErr))
+	}
+	fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s. Restoring the backup.\n", keyList(bad))
+	return f.restore(rctx, ctx, runErr, bad)
+}
+
+// restore puts the app in maintenance, stops the workers, restores the backup, checks the applied
+// set is back, then brings the app back.
+func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.MigrationKey) error {
+	st := appState{app: f.Config.AppName, scaled: map[string]int{}}
+	if f.backup == nil {
+		return f.humanMustAct(rctx, runErr, st, fmt.Sprintf("migrations the old release may not survive were applied (%s) and there is no backup to restore (ZDCD_BACKUP=%s)", keyList(bad), f.Config.Backup), bad)
+	}
+	// Keep the run as recorded so far: the restore rolls the ledger back with the database.
+	if d, err := f.Ledger.Run(rctx, f.runID); err == nil {
+		f.restored = d
+	} else {
+		f.say("warning: could not read this run back from the ledger before the restore: %v", err)
+	}
+
+	if f.Platform != nil {
+		started := f.now()
+		app, err := f.Platform.AppInfo(rctx, st.app)
+		if err == nil {
+			st.wasOn = app.Maintenance
+			if !app.Maintenance {
+				_, err = f.Platform.SetMaintenance(rctx, st.app, true)
+			}
+		}
+		f.step(rctx, "maintenance-on", started, err == nil, errText(err))
+		if err != nil {
+			return f.humanMustAct(rctx, runErr, st, "maintenance mode could not be switched on ("+err.Error()+"), so the backup was not restored under live traffic", bad)
+		}
+		st.maintenanceOn = !st.wasOn
+		f.say("Maintenance mode on.")
+
+		started = f.now()
+		err = f.scaleDown(rctx, &st)
+		f.step(rctx, "scale-down", started, err == nil, scaledText(st.scaled)+errSuffix(err))
+		if err != nil {
+			return f.humanMustAct(rctx, runErr, st, "the worker dynos could not be stopped ("+err.Error()+"), so the backup was not restored while they write", bad)
+		}
+		if len(st.scaled) > 0 {
+			f.say("Stopped the worker dynos: %s.", scaledText(st.scaled))
+		}
+	} else {
+		f.say("No Heroku credentials: restoring without maintenance mode.")
+	}
+
+	f.say("Restoring backup %s", f.backup.ID)
+	started := f.now()
+	err := f.Backups.Restore(rctx, *f.backup)
+	f.step(rctx, "restore", started, err == nil, errText(err))
+	if err != nil {
+		return f.humanMustAct(rctx, runErr, st, "the restore of backup "+f.backup.ID+" failed ("+err.Error()+"): the database may hold the failed migration's changes or be partly restored", bad)
+	}
+	st.restored = true
+
+	started = f.now()
+	now, err := f.DB.AppliedMigrations(rctx)
+	if err == nil && !equal(now, f.before) {
+		err = fmt.Errorf("after the restore the database has %d applied migrations, before the release it had %d", len(now), len(f.before))
+	}
+	f.step(rctx, "verify", started, err == nil, errText(err))
+	if err != nil {
+		return f.humanMustAct(rctx, runErr, st, "the restored database does not match the backup ("+err.Error()+")", bad)
+	}
+	f.rewriteLedger(rctx, now)
+	f.say("Restored: the database is back to where it was before the release (%d applied migrations).", len(now))
+
+	if f.Platform != nil {
+		if err := f.bringBack(rctx, &st); err != nil {
+			return f.humanMustAct(rctx, runErr, st, err.Error(), bad)
+		}
+	}
+	fmt.Fprintln(f.Out, "The database is restored and the old release keeps running. Fix the migration and push again.")
+	err = &Error{Code: ExitFailed, Err: fmt.Errorf("migration failed; backup %s restored, the app is out of maintenance: %w", f.backup.ID, runErr)}
+	f.finish(ctx, ledger.OutcomeRestored, ExitFailed, err)
+	return err
+}
+
+// rewriteLedger writes the run back after the restore rolled the ledger back.
+func (f *Flow) rewriteLedger(ctx context.Context, applied []plan.MigrationKey) {
+	if f.restored == nil {
+		return
+	}
+	f.restored.Before, f.restored.After = f.before, applied
+	if err := f.Ledger.Put(ctx, f.restored); err != nil {
+		f.say("warning: could not rewrite this run in the ledger after the restore: %v", err)
+	}
+}
+
+// scaleDown scales every process type but web (and release) to 0, remembering the quantities.
+func (f *Flow) scaleDown(ctx context.Context, st *appState) error {
+	fs, err := f.Platform.Formation(ctx, st.app)
+	if err != nil {
+		return err
+	}
+	for _, p := range fs {
+		if p.Type == "web" || p.Type == "release" || p.Quantity == 0 {
+			continue
+		}
+		if _, err := f.Platform.Scale(ctx, st.app, p.Type, 0); err != nil {
+			return fmt.Errorf("scale %s to 0: %w", p.Type, err)
+		}
+		st.scaled[p.Type] = p.Quantity
+	}
+	return nil
+}
+
+// bringBack scales the workers back and switches maintenance mode off (unless it was on before).
+func (f *Flow) bringBack(ctx context.Context, st *appState) error {
+	started := f.now()
+	var failed []string
+	for _, t := range sortedTypes(st.scaled) {
+		if _, err := f.Platform.Scale(ctx, st.app, t, st.scaled[t]); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", t, err))
+			continue
+		}
+		delete(st.scaled, t)
+	}
+	var err error
+	if len(failed) > 0 {
+		err = fmt.Errorf("the worker dynos could not be scaled back (%s)", strings.Join(failed, "; "))
+	}
+	f.step(ctx, "scale-up", started, err == nil, errText(err))
+	if err != nil {
+		return err
+	}
+	if !st.maintenanceOn {
+		if st.wasOn {
+			f.say("Maintenance mode was on before this run: leaving it on.")
+		}
+		return nil
+	}
+	started = f.now()
+	_, err = f.Platform.SetMaintenance(ctx, st.app, false)
+	f.step(ctx, "maintenance-off", started, err == nil, errText(err))
+	if err != nil {
+		return fmt.Errorf("maintenance mode could not be switched off (%v)", err)
+	}
+	st.maintenanceOn = false
+	f.say("Maintenance mode off.")
+	return nil
+}
+
+// humanMustAct prints exactly what state the app and the database are in and the commands that
+// finish the recovery, records it, and returns exit 4.
+func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, problem string, bad []plan.MigrationKey) error {
+	w := f.Out
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "!!!!!! RECOVERY FAILED: a human must act.")
+	fmt.Fprintf(w, "  Problem:   %s.\n", problem)
+	switch {
+	case st.restored:
+		fmt.Fprintf(w, "  Database:  restored from backup %s.\n", f.backup.ID)
+	case len(bad) > 0:
+		fmt.Fprintf(w, "  Database:  NOT restored; it holds changes the old release may not survive (%s).\n", keyList(bad))
+	default:
+		fmt.Fprintln(w, "  Database:  state unknown.")
+	}
+	if f.backup != nil {
+		fmt.Fprintf(w, "  Backup:    %s (%s), taken before migrating.\n", f.backup.ID, f.backup.Location)
+	}
+	app := st.app
+	switch {
+	case f.Platform == nil:
+		fmt.Fprintln(w, "  App:       no Heroku credentials, so maintenance mode and dynos were not touched.")
+	case st.maintenanceOn:
+		fmt.Fprintf(w, "  App:       maintenance mode is ON (switched on by zdcd); visitors see the maintenance page.\n")
+	case st.wasOn:
+		fmt.Fprintf(w, "  App:       maintenance mode is on (it was on before this run).\n")
+	default:
+		fmt.Fprintf(w, "  App:       maintenance mode is off; the old release is serving traffic.\n")
+	}
+	if len(st.scaled) > 0 {
+		fmt.Fprintf(w, "  Workers:   scaled to 0 by zdcd (before: %s).\n", scaledText(st.scaled))
+	}
+	fmt.Fprintf(w, "  Release:   this release failed, so Heroku keeps the previous one live.\n")
+	fmt.Fprintln(w, "  To finish by hand:")
+	if !st.restored && f.backup != nil && len(bad) > 0 {
+		if f.Platform != nil && !st.maintenanceOn && !st.wasOn {
+			fmt.Fprintf(w, "    heroku maintenance:on --app %s\n", app)
+		}
+		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*f.backup))
+	}
+	if f.Platform != nil {
+		for _, t := range sortedTypes(st.scaled) {
+			fmt.Fprintf(w, "    heroku ps:scale %s=%d --app %s\n", t, st.scaled[t], app)
+		}
+		if st.maintenanceOn || (!st.restored && len(bad) > 0 && !st.wasOn) {
+			fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", app)
+		}
+	}
+	fmt.Fprintf(w, "  Then: `zdcd-release history %d` shows this run.\n", f.runID)
+	if st.restored {
+		f.rewriteLedger(ctx, f.before)
+	}
+	err := &Error{Code: ExitRecoveryFailed, Err: fmt.Errorf("recovery failed, a human must act: %s (after: %v)", problem, runErr)}
+	f.finish(ctx, ledger.OutcomeRecoveryFailed, ExitRecoveryFailed, err)
+	return err
+}
+
+// inFlight is the migration that was running when the command failed, when it is not atomic and
+// so may have run part of its statements without being recorded.
+func (f *Flow) inFlight(after []plan.MigrationKey) (plan.MigrationKey, bool) {
+	done := map[plan.MigrationKey]bool{}
+	for _, k := range after {
+		done[k] = true
+	}
+	for _, m := range f.result.Migrations {
+		k := m.Migration.Key()
+		if done[k] {
+			continue
+		}
+		return k, !m.Migration.Atomic
+	}
+	return plan.MigrationKey{}, false
+}
+
+func minus(a, b []plan.MigrationKey) []plan.MigrationKey {
+	in := map[plan.MigrationKey]bool{}
+	for _, k := range b {
+		in[k] = true
+	}
+	var out []plan.MigrationKey
+	for _, k := range a {
+		if !in[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func equal(a, b []plan.MigrationKey) bool {
+	return len(minus(a, b)) == 0 && len(minus(b, a)) == 0
+}
+
+func orNone(keys []plan.MigrationKey) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	return keyList(keys)
+}
+
+func sortedTypes(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for t := range m {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func scaledText(m map[string]int) string {
+	var s []string
+	for _, t := range sortedTypes(m) {
+		s = append(s, fmt.Sprintf("%s=%d", t, m[t]))
+	}
+	if len(s) == 0 {
+		return "no worker dynos running"
+	}
+	return strings.Join(s, " ")
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return "; " + err.Error()
+}

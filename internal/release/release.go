@@ -1,0 +1,399 @@
+// Package release is `zdcd-release release`, the command Heroku's release phase runs on every
+// push (DESIGN.md, "Release phase"): take the release lock, plan and judge the pending
+// migrations, refuse what the old code cannot survive, back up, migrate under short lock
+// timeouts, and recover when a migration fails.
+//
+// Decisions (where DESIGN.md is silent):
+//
+//   - A migration is backward compatible when it has no unsafe finding at all — approved ones
+//     included: an approval (ZDCD_ALLOW, zdcd_exempt, `zdcd-release approve`, NIGHTLY_BUILD) lets
+//     a migration run, it does not make the old code survive it. ZDCD_BACKUP=unsafe-only and the
+//     restore decision both use this.
+//   - The migration in flight when the command failed counts as touched when it is not atomic:
+//     its first statements may have run although django_migrations has no row for it.
+//   - A restore runs only behind maintenance mode with the worker dynos scaled to 0. If
+//     maintenance mode cannot be switched on, zdcd does not restore under live traffic: it stops
+//     (exit 4) and says how to finish. Without Heroku credentials (local runs) there is no
+//     maintenance mode to switch and the restore runs directly.
+//   - Maintenance mode that was already on when the run started (the nightly flow, or a human)
+//     is left on; mode zdcd switched on is switched off, or the exit-4 statement says it is on.
+//   - Steps after a restore are rewritten into the ledger with Put: the restore rolled the
+//     ledger back with the rest of the database.
+//   - SIGTERM (Heroku's time limit) cancels the context: the migrate command is interrupted and
+//     the same recovery runs on a context of its own, bounded by RecoveryTimeout.
+//   - A busy release lock past ZDCD_RELEASE_LOCK_WAIT, and a failed backup, end the run with
+//     exit 3 (failed, nothing changed); a plan that cannot be made is exit 2 as in check.
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/database"
+	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/migrate"
+	"github.com/zdcd/zdcd/internal/plan"
+)
+
+// Exit codes of DESIGN.md this package decides (2 comes from configuration errors).
+const (
+	ExitRefused        = 1
+	ExitFailed         = 3
+	ExitRecoveryFailed = 4
+)
+
+// Error ends a release with an exit code. Its message is one line; the log above it says the
+// rest.
+type Error struct {
+	Code int
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Analysed is a judged plan.
+type Analysed struct {
+	Result *analysis.Result
+	Plan   *plan.Plan
+	// Context is what the rules knew; the runner reads the plan's locks through it.
+	Context analysis.Context
+}
+
+// Approvals returns the reviewed approvals in force for a plan's migrations.
+type Approvals func(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error)
+
+// Ledger is the part of the ledger a release writes (*ledger.Postgres).
+type Ledger interface {
+	StartRun(ctx context.Context, info ledger.RunInfo) (int64, error)
+	RecordPlan(ctx context.Context, runID int64, r *analysis.Result) error
+	RecordBackup(ctx context.Context, runID int64, id, location string) error
+	RecordStep(ctx context.Context, runID int64, s ledger.Step) error
+	RecordApplied(ctx context.Context, runID int64, before, after []plan.MigrationKey) error
+	FinishRun(ctx context.Context, runID int64, outcome ledger.Outcome, exitCode int, errText string) error
+	FinishAbandoned(ctx context.Context, current int64) (int, error)
+	Put(ctx context.Context, d *ledger.Detail) error
+	Run(ctx context.Context, id int64) (*ledger.Detail, error)
+	ApprovalsFor(ctx context.Context, migrations []plan.MigrationKey) ([]ledger.Approval, error)
+}
+
+var _ Ledger = (*ledger.Postgres)(nil)
+
+// Migrator applies the pending migrations (*migrate.Runner).
+type Migrator interface {
+	Run(ctx context.Context, migs []migrate.Migration) (*migrate.Result, error)
+}
+
+var _ Migrator = (*migrate.Runner)(nil)
+
+// Flow is one release run. Every field but Platform is required.
+type Flow struct {
+	Config *config.Config
+	// DB is the release's own session: the release lock, the ledger, the applied sets.
+	DB     *database.DB
+	Ledger Ledger
+	// Analyse plans and judges the pending migrations with the approvals given.
+	Analyse func(ctx context.Context, approvals Approvals) (*Analysed, error)
+	// Report writes the report of a judged plan.
+	Report   func(w io.Writer, r *analysis.Result) error
+	Backups  Backuper
+	Migrator Migrator
+	// Platform switches maintenance mode and scales dynos; nil without Heroku credentials.
+	Platform Platform
+	// Info is what is known about the release (app, version, slug).
+	Info ledger.RunInfo
+	// Out is the release log.
+	Out io.Writer
+	// RecoveryTimeout bounds recovery once the run's context is cancelled (default 15 minutes).
+	RecoveryTimeout time.Duration
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+
+	runID   int64
+	backup  *Backup
+	result  *analysis.Result
+	pending []plan.MigrationKey
+	before  []plan.MigrationKey
+	// restored is the run as recorded before a restore rolled the ledger back (nil until then).
+	restored *ledger.Detail
+}
+
+func (f *Flow) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// say writes one line of the release log, Heroku-style.
+func (f *Flow) say(format string, args ...any) {
+	fmt.Fprintf(f.Out, "-----> "+format+"\n", args...)
+}
+
+// Run runs the release. The error is nil (exit 0), a *Error (1, 3, 4), or a configuration or
+// plan error (exit 2) that changed nothing.
+func (f *Flow) Run(ctx context.Context) error {
+	if err := AcquireLock(ctx, f.DB.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
+		if errors.Is(err, ErrLockBusy) || ctx.Err() != nil {
+			return &Error{Code: ExitFailed, Err: err}
+		}
+		return err
+	}
+	defer ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn)
+
+	id, err := f.Ledger.StartRun(ctx, f.Info)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	f.runID = id
+	if n, err := f.Ledger.FinishAbandoned(ctx, id); err != nil {
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("ledger: %w", err))
+	} else if n > 0 {
+		f.say("The ledger had %d run(s) that died before finishing (dyno killed); recorded them as interrupted.", n)
+	}
+
+	started := f.now()
+	a, err := f.Analyse(ctx, f.ledgerApprovals)
+	if err != nil {
+		f.step(ctx, "plan", started, false, err.Error())
+		code := 2
+		if ctx.Err() != nil {
+			code = ExitFailed
+			err = &Error{Code: code, Err: fmt.Errorf("interrupted while planning: nothing was changed")}
+		}
+		f.finish(ctx, ledger.OutcomeFailed, code, err)
+		return err
+	}
+	f.result = a.Result
+	for _, m := range a.Plan.Migrations {
+		f.pending = append(f.pending, m.Key())
+	}
+	if err := f.Ledger.RecordPlan(ctx, id, a.Result); err != nil {
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("ledger: %w", err))
+	}
+	f.step(ctx, "plan", started, true, fmt.Sprintf("%d pending, %d unsafe", len(f.pending), a.Result.Unsafe()))
+
+	if len(f.pending) == 0 {
+		fmt.Fprintln(f.Out, "No migrations to apply.")
+		f.finish(ctx, ledger.OutcomeNothingPending, 0, nil)
+		return nil
+	}
+	if err := f.Report(f.Out, a.Result); err != nil {
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("write report: %w", err))
+	}
+	fmt.Fprintln(f.Out)
+	if !a.Result.Allowed() {
+		return f.refuse(ctx)
+	}
+	if a.Result.Nightly && !a.Result.Safe {
+		f.say("NIGHTLY_BUILD=true: applying %d migration(s) the old code may not survive, in the maintenance window.", a.Result.Unsafe())
+	}
+
+	if err := f.takeBackup(ctx); err != nil {
+		return err
+	}
+	return f.migrate(ctx, a)
+}
+
+// ledgerApprovals reads the reviewed approvals `zdcd-release approve` recorded.
+func (f *Flow) ledgerApprovals(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error) {
+	keys := make([]plan.MigrationKey, 0, len(pl.Migrations))
+	for _, m := range pl.Migrations {
+		keys = append(keys, m.Key())
+	}
+	found, err := f.Ledger.ApprovalsFor(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read approvals: %w", err)
+	}
+	out := make([]analysis.Allow, 0, len(found))
+	for _, ap := range found {
+		out = append(out, analysis.Allow{App: ap.App, Migration: ap.Name, Rule: ap.Rule, By: analysis.ByLedger,
+			Reason: fmt.Sprintf("%s (approved by %s, approval #%d)", ap.Reason, ap.ApprovedBy, ap.ID)})
+	}
+	return out, nil
+}
+
+// refuse records the refusal and says how to ship the plan.
+func (f *Flow) refuse(ctx context.Context) error {
+	var unsafe []string
+	for _, m := range f.result.Migrations {
+		if !m.Safe {
+			unsafe = append(unsafe, m.Migration.Key().String())
+		}
+	}
+	fmt.Fprintf(f.Out, "Refused: %d of %d pending migrations would break the release still serving traffic (%s).\n",
+		len(unsafe), len(f.pending), strings.Join(unsafe, ", "))
+	fmt.Fprintln(f.Out, "Nothing was changed: the database is untouched and the old release keeps running.")
+	fmt.Fprintln(f.Out, "To ship it, either:")
+	fmt.Fprintln(f.Out, "  - split each unsafe change into backward-compatible steps (expand in this release, contract in a")
+	fmt.Fprintln(f.Out, "    later one): `zdcd-release explain <rule>` shows the recipe for every rule above;")
+	fmt.Fprintln(f.Out, "  - or let the nightly maintenance window apply it: Heroku Scheduler runs `zdcd-release nightly`,")
+	fmt.Fprintln(f.Out, "    which releases this slug again with maintenance mode on, a backup, and a restore on failure;")
+	fmt.Fprintln(f.Out, "  - or, after review, approve it: ZDCD_ALLOW=app.migration[:rule], or zdcd_exempt in the migration.")
+	fmt.Fprintf(f.Out, "Recorded as run %d: `zdcd-release history %d`.\n", f.runID, f.runID)
+	err := &Error{Code: ExitRefused, Err: fmt.Errorf("refused: %d unsafe migration(s) pending (%s); nothing was changed", len(unsafe), strings.Join(unsafe, ", "))}
+	f.finish(ctx, ledger.OutcomeRefused, ExitRefused, err)
+	return err
+}
+
+// needsBackup applies ZDCD_BACKUP.
+func (f *Flow) needsBackup() bool {
+	switch f.Config.Backup {
+	case config.BackupNever:
+		return false
+	case config.BackupUnsafeOnly:
+		return len(f.incompatible(f.pending)) > 0
+	default:
+		return true
+	}
+}
+
+// takeBackup captures the pre-migration backup when the policy asks for one. A failure stops the
+// release before any migration.
+func (f *Flow) takeBackup(ctx context.Context) error {
+	if !f.needsBackup() {
+		f.say("No backup (ZDCD_BACKUP=%s).", f.Config.Backup)
+		return nil
+	}
+	f.say("Backing up the database (%s)", f.Backups.Describe())
+	started := f.now()
+	b, err := f.Backups.Capture(ctx)
+	if err != nil {
+		f.step(ctx, "backup", started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
+			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
+	}
+	f.backup = &b
+	f.step(ctx, "backup", started, true, b.ID)
+	if err := f.Ledger.RecordBackup(ctx, f.runID, b.ID, b.Location); err != nil {
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("ledger: %w", err))
+	}
+	f.say("Backup %s done in %s.", b.ID, f.now().Sub(started).Round(time.Millisecond))
+	return nil
+}
+
+// migrate runs the migrate command and, when it fails, the recovery.
+func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
+	before, err := f.DB.AppliedMigrations(ctx)
+	if err != nil {
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
+	}
+	f.before = before
+	migs := migrate.FromPlan(a.Plan, a.Context)
+	if r, ok := f.Migrator.(*migrate.Runner); ok && !r.OneAtATime {
+		r.OneAtATime = migrate.OneAtATimeFor(migs)
+	}
+	f.say("Migrating: %d migration(s), lock_timeout %s, up to %d retries", len(migs), f.Config.LockTimeout, f.Config.LockRetries)
+	started := f.now()
+	res, runErr := f.Migrator.Run(ctx, migs)
+	f.step(ctx, "migrate", started, runErr == nil, summarize(res, runErr))
+	if res != nil && res.Watchdog.Sessions > 0 {
+		f.say("Watchdog: %d session(s) waited behind the migration (at most %d at once, longest %s).",
+			res.Watchdog.Sessions, res.Watchdog.MaxBlocked, res.Watchdog.LongestWait.Round(time.Millisecond))
+	}
+	if runErr == nil {
+		after, err := f.DB.AppliedMigrations(ctx)
+		if err == nil {
+			err = f.Ledger.RecordApplied(ctx, f.runID, before, after)
+		}
+		if err != nil {
+			f.say("warning: could not record the applied migrations in the ledger: %v", err)
+		}
+		f.say("Applied %d migration(s) in %s.", len(migs), f.now().Sub(started).Round(time.Millisecond))
+		f.finish(ctx, ledger.OutcomeApplied, 0, nil)
+		return nil
+	}
+	return f.recover(ctx, runErr)
+}
+
+// summarize is the migrate step's ledger detail.
+func summarize(res *migrate.Result, err error) string {
+	if res == nil {
+		return errText(err)
+	}
+	retries := 0
+	for _, at := range res.Attempts {
+		if at.LockTimedOut {
+			retries++
+		}
+	}
+	s := fmt.Sprintf("%d attempt(s), %d lock timeout(s), %d applied", len(res.Attempts), retries, len(res.Applied))
+	if w := res.Watchdog; w.Sessions > 0 {
+		s += fmt.Sprintf("; watchdog: %d session(s) blocked, at most %d at once, longest %s", w.Sessions, w.MaxBlocked, w.LongestWait.Round(time.Millisecond))
+	}
+	if err != nil {
+		s += "; " + err.Error()
+	}
+	return s
+}
+
+// incompatible returns the migrations among keys the old code may not survive: any unsafe
+// finding, approved or not.
+func (f *Flow) incompatible(keys []plan.MigrationKey) []plan.MigrationKey {
+	bad := map[plan.MigrationKey]bool{}
+	for _, m := range f.result.Migrations {
+		for _, fd := range m.Findings {
+			if fd.Severity == analysis.Unsafe {
+				bad[m.Migration.Key()] = true
+			}
+		}
+	}
+	var out []plan.MigrationKey
+	for _, k := range keys {
+		if bad[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// step records a timed step (a failure to record is reported, not fatal: the release matters
+// more than its record). After a restore the step also goes into the in-memory copy.
+func (f *Flow) step(ctx context.Context, name string, started time.Time, ok bool, detail string) {
+	s := ledger.Step{Name: name, Started: started, Finished: f.now(), OK: ok, Detail: detail}
+	if f.restored != nil {
+		f.restored.Steps = append(f.restored.Steps, s)
+	}
+	if err := f.Ledger.RecordStep(context.WithoutCancel(ctx), f.runID, s); err != nil {
+		fmt.Fprintf(f.Out, "       warning: could not record step %s in the ledger: %v\n", name, err)
+	}
+}
+
+// finish records the outcome.
+func (f *Flow) finish(ctx context.Context, o ledger.Outcome, code int, err error) {
+	if f.runID == 0 {
+		return
+	}
+	if ferr := f.Ledger.FinishRun(context.WithoutCancel(ctx), f.runID, o, code, errText(err)); ferr != nil {
+		fmt.Fprintf(f.Out, "       warning: could not record the outcome in the ledger: %v\n", ferr)
+	}
+}
+
+// finishFailed records a failure that changed nothing and returns it as an exit code.
+func (f *Flow) finishFailed(ctx context.Context, o ledger.Outcome, code int, err error) error {
+	e := &Error{Code: code, Err: err}
+	f.finish(ctx, o, code, e)
+	return e
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// keyList joins migration keys for messages.
+func keyList(keys []plan.MigrationKey) string {
+	s := make([]string, len(keys))
+	for i, k := range keys {
+		s[i] = k.String()
+	}
+	return strings.Join(s, ", ")
+}
