@@ -14,9 +14,12 @@ import (
 // fails the second time ("already exists", "does not exist"): the deploy is stuck until someone
 // repairs the database by hand.
 //
-// The sharpest case is CREATE INDEX CONCURRENTLY without IF NOT EXISTS (Django's
-// AddIndexConcurrently): cancelled midway, it leaves an INVALID index behind under its name, so
-// even a migration holding only that statement cannot be retried.
+// The sharpest case is CREATE INDEX CONCURRENTLY without IF NOT EXISTS: cancelled midway, it
+// leaves an INVALID index behind under its name, so even a migration holding only that statement
+// cannot be retried — in a plain .sql file. Django's migrations (AddIndexConcurrently) are applied
+// by zdcd-release's runner, which drops such INVALID leftovers before every attempt
+// (internal/migrate), so there the build alone is repeatable and only counts as a step that
+// cannot run twice once it has succeeded.
 //
 // Only statements whose rerun fails are counted; CREATE VIEW / FUNCTION / EXTENSION / SEQUENCE,
 // whose OR REPLACE / IF NOT EXISTS zdcd does not see, and DML are not.
@@ -40,10 +43,17 @@ func nonAtomicNonIdempotent(p *analysis.Pass) {
 	var reasons []string
 	for i, st := range p.Stmts {
 		if ci, ok := st.Statement.(*sqlparse.CreateIndex); ok && ci.Concurrently {
-			if !ci.IfNotExists && !st.InTransaction {
-				bareConcurrentIndex(p, st, ci)
+			if ci.IfNotExists || st.InTransaction {
+				continue
 			}
-			continue
+			if st.Op != nil && st.Op.Class == sqlFileOp {
+				// A plain .sql file: whoever runs it leaves the INVALID index behind.
+				bareConcurrentIndex(p, st, ci)
+				continue
+			}
+			// Django's migrate under zdcd-release: the runner drops the INVALID leftover of a
+			// cancelled build before the retry, so the build alone is repeatable; a VALID index
+			// is not dropped, so it still counts when a later step can fail.
 		}
 		reason := rerunFails(st)
 		if reason == "" {
@@ -76,6 +86,9 @@ func nonAtomicNonIdempotent(p *analysis.Pass) {
 				"For Django operations this means RunSQL with the guarded SQL, wrapped in SeparateDatabaseAndState(database_operations=[RunSQL(...)], state_operations=[<the original operation>]).",
 		}, "\n"))
 }
+
+// sqlFileOp is the operation class of a statement read from a plain .sql file (internal/sqlfiles).
+const sqlFileOp = "SQL"
 
 func bareConcurrentIndex(p *analysis.Pass, st *analysis.Stmt, ci *sqlparse.CreateIndex) {
 	name := quoteIdent(ci.Name)
