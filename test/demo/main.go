@@ -1,102 +1,65 @@
-// Command demo shows zdcd's main job on a built-in default: a throwaway PostgreSQL, the sample
-// Django app with its first migrations applied (what production already runs), and
-// `zdcd-release check` judging the rest. Run it with `make demo`.
+// Command demo tells zdcd's story on a local Heroku: a throwaway PostgreSQL, the fake Heroku
+// (internal/herokufake) serving the Platform and Postgres backups APIs on a loopback listener,
+// and the sample Django app deployed version by version, with `zdcd-release release` as its
+// release phase:
+//
+//   - v1, the baseline, deployed on an empty database; rows seeded, a worker scaled up;
+//   - step 1, a safe release (a nullable column), applied after a Heroku Postgres backup;
+//   - step 2, an unsafe release, refused: the release fails, the old schema stays as it was;
+//   - step 3, the same slug released again with NIGHTLY_BUILD=true: applied;
+//   - step 4, a nightly release whose last migration fails after unsafe ones were applied:
+//     maintenance on, workers to 0, the backup restored and verified, workers back, maintenance
+//     off, and every row as it was.
+//
+// Each step prints the release phase's output and the checks the demo makes; any failed check
+// makes it exit 1. Run it with `make demo`.
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
-
-	"github.com/zdcd/zdcd/internal/pgtest"
-	"github.com/zdcd/zdcd/internal/testenv"
+	"time"
 )
 
 func main() {
 	binary := flag.String("binary", "dist/zdcd-release", "the zdcd-release binary to demonstrate")
-	app := flag.String("app", "test/sampleapp", "the Django project")
+	app := flag.String("app", "test/sampleapp", "the sample Django project")
+	keep := flag.Bool("keep", false, "keep the temporary directory (slugs, backups) for inspection; the database is stopped anyway")
 	flag.Parse()
-	if err := demo(*binary, *app); err != nil {
-		fmt.Fprintln(os.Stderr, " !     demo failed:", err)
-		os.Exit(1)
-	}
-}
 
-func demo(binary, app string) error {
-	binary, _ = filepath.Abs(binary)
-	app, _ = filepath.Abs(app)
-	python := testenv.Python()
-
-	step("Starting a throwaway PostgreSQL")
-	cluster, err := pgtest.Start()
-	if err != nil {
-		return err
-	}
-	stopped := make(chan struct{})
-	stop := func() {
-		select {
-		case <-stopped:
-		default:
-			close(stopped)
-			_ = cluster.Stop()
-		}
-	}
-	defer func() {
-		step("Stopping the throwaway PostgreSQL")
-		stop()
-	}()
-	// Interrupted, or piped into a pager that quit: still stop the server.
+	d := &demo{binary: *binary, sample: *app, keep: *keep, started: time.Now()}
+	// Interrupted, or piped into a pager that quit: still stop the server and remove the files.
 	signal.Ignore(syscall.SIGPIPE)
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-signals
-		stop()
+		fmt.Fprintln(os.Stderr, "\n !     interrupted: stopping the local Heroku and PostgreSQL, removing the files")
+		d.cleanup()
 		os.Exit(130)
 	}()
-	dbURL, err := cluster.CreateDatabase(context.Background(), "demo")
+
+	err := d.run()
+	d.cleanup()
 	if err != nil {
+		fmt.Fprintln(os.Stderr, " !     demo failed:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\n-----> Demo passed: %d checks in %s.\n", d.passed, time.Since(d.started).Round(100*time.Millisecond))
+}
+
+// run tells the story; the first step whose checks fail ends it.
+func (d *demo) run() error {
+	if err := d.setUp(); err != nil {
 		return err
 	}
-	detail("postgres://%s:********@127.0.0.1:%d/demo", pgtest.Superuser, cluster.Port)
-
-	env := append(os.Environ(), "DATABASE_URL="+dbURL, "ZDCD_PYTHON="+python)
-	step("Deploying the baseline the old code runs on (python manage.py migrate …)")
-	for _, target := range testenv.SampleBaseline {
-		cmd := exec.Command(python, append([]string{"manage.py", "migrate", "--noinput"}, target...)...)
-		cmd.Dir, cmd.Env = app, env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("manage.py migrate %s: %v\n%s", strings.Join(target, " "), err, out)
+	for _, s := range []func() error{d.baseline, d.safeRelease, d.unsafeRelease, d.nightlyRelease, d.failingNightly, d.epilogue} {
+		if err := s(); err != nil {
+			return err
 		}
-		detail("migrate %s", strings.Join(target, " "))
-	}
-
-	step("zdcd-release check: judging every pending migration")
-	fmt.Println()
-	cmd := exec.Command(binary, "check")
-	cmd.Dir, cmd.Env = app, env
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	err = cmd.Run()
-	fmt.Println()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		step("check exited 0: every pending migration is safe to apply while the old code serves")
-	case errors.As(err, &ee) && ee.ExitCode() == 1:
-		step("check exited 1: unsafe migrations pending; in release phase Heroku keeps the old release live")
-	default:
-		return fmt.Errorf("zdcd-release check: %v", err)
 	}
 	return nil
 }
-
-func step(s string) { fmt.Println("-----> " + s) }
-
-func detail(format string, args ...any) { fmt.Printf("       "+format+"\n", args...) }
