@@ -42,6 +42,9 @@ type Context struct {
 	ServerVersion int
 	// Nightly is NIGHTLY_BUILD=true: a maintenance window where every migration is approved.
 	Nightly bool
+	// Initial is true when the database has no applied migration at all: the first deploy, with
+	// no release of the app serving from this database, so no old code to break.
+	Initial bool
 	// Catalog answers questions about the live schema; nil without a database (lint).
 	Catalog Catalog
 	// Allow are the ZDCD_ALLOW approvals.
@@ -110,7 +113,7 @@ const (
 
 // Analyze runs rules over every pending migration of pl, in order.
 func Analyze(pl *plan.Plan, ctx Context, rules []Rule) *Result {
-	res := &Result{Safe: true, Nightly: ctx.Nightly, ServerVersion: ctx.ServerVersion, Migrations: []MigrationResult{}}
+	res := &Result{Safe: true, Nightly: ctx.Nightly, Initial: ctx.Initial, ServerVersion: ctx.ServerVersion, Migrations: []MigrationResult{}}
 	created := map[string]bool{}
 	parsed := parseAll(pl)
 	active := rules[:0:0]
@@ -308,8 +311,9 @@ func sortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Line < fs[j].Line })
 }
 
-// Allowed reports whether the release may proceed: everything safe, or the nightly window.
-func (r *Result) Allowed() bool { return r.Safe || r.Nightly }
+// Allowed reports whether the release may proceed: everything safe, the nightly window, or the
+// first deploy on an empty database.
+func (r *Result) Allowed() bool { return r.Safe || r.Nightly || r.Initial }
 
 // Unsafe counts the unsafe migrations.
 func (r *Result) Unsafe() int {

@@ -46,6 +46,9 @@ type Result struct {
 	Safe bool
 	// Nightly is true when NIGHTLY_BUILD approves everything.
 	Nightly bool
+	// Initial is true on the first deploy to an empty database (Context.Initial): nothing
+	// serves from it, so nothing can break, and the release may proceed.
+	Initial bool
 	// ServerVersion is the PostgreSQL server_version_num the analysis assumed (0 when unknown).
 	ServerVersion int
 	Migrations    []MigrationResult

@@ -255,6 +255,9 @@ func analyse(ctx context.Context, cfg *config.Config, io IO, opts analyseOptions
 	if err != nil {
 		return nil, err
 	}
+	// No applied migration at all: the first deploy. No release of the app serves from this
+	// database, so there is no old code to break.
+	actx.Initial = len(applied) == 0
 	if opts.approvals != nil && len(pl.Migrations) > 0 {
 		more, err := opts.approvals(ctx, pl)
 		if err != nil {

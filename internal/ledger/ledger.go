@@ -65,6 +65,9 @@ const (
 	VerdictApproved Verdict = "approved"
 	// VerdictNightly: unsafe findings allowed by NIGHTLY_BUILD (the maintenance window).
 	VerdictNightly Verdict = "nightly"
+	// VerdictInitial: unsafe findings allowed because it is the first deploy to an empty
+	// database.
+	VerdictInitial Verdict = "initial"
 )
 
 // VerdictOf derives a result's verdict.
@@ -74,6 +77,8 @@ func VerdictOf(r *analysis.Result) Verdict {
 		return ""
 	case !r.Safe && r.Nightly:
 		return VerdictNightly
+	case !r.Safe && r.Initial:
+		return VerdictInitial
 	case !r.Safe:
 		return VerdictUnsafe
 	}

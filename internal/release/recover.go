@@ -203,6 +203,7 @@ func (f *Flow) bringBack(ctx context.Context, st *appState) error {
 			failed = append(failed, fmt.Sprintf("%s: %v", t, err))
 			continue
 		}
+		f.say("Started %s again: %s=%d.", t, t, st.scaled[t])
 		delete(st.scaled, t)
 	}
 	var err error

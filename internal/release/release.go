@@ -191,6 +191,9 @@ func (f *Flow) Run(ctx context.Context) error {
 	if !a.Result.Allowed() {
 		return f.refuse(ctx)
 	}
+	if a.Result.Initial && !a.Result.Safe && !a.Result.Nightly {
+		f.say("First deploy: the database has no applied migration, so no release serves from it and nothing can break; applying everything.")
+	}
 	if a.Result.Nightly && !a.Result.Safe {
 		f.say("NIGHTLY_BUILD=true: applying %d migration(s) the old code may not survive, in the maintenance window.", a.Result.Unsafe())
 	}

@@ -34,6 +34,7 @@ import (
 type JSONReport struct {
 	Safe          bool            `json:"safe"`
 	Nightly       bool            `json:"nightly"`
+	Initial       bool            `json:"initial,omitempty"`
 	ServerVersion int             `json:"server_version"`
 	Migrations    []JSONMigration `json:"migrations"`
 }
@@ -78,6 +79,7 @@ func NewJSONReport(r *analysis.Result) JSONReport {
 	out := JSONReport{
 		Safe:          r.Safe,
 		Nightly:       r.Nightly,
+		Initial:       r.Initial,
 		ServerVersion: r.ServerVersion,
 		Migrations:    make([]JSONMigration, 0, len(r.Migrations)),
 	}

@@ -85,6 +85,8 @@ func Summary(r *analysis.Result) string {
 		return fmt.Sprintf("%s, %d unsafe: approved", s, unsafe)
 	case r.Nightly:
 		return fmt.Sprintf("%s, %d unsafe: approved by NIGHTLY_BUILD", s, unsafe)
+	case r.Initial:
+		return fmt.Sprintf("%s, %d unsafe: allowed, first deploy to an empty database (no old release serves from it)", s, unsafe)
 	default:
 		return fmt.Sprintf("%s, %d unsafe: release refused", s, unsafe)
 	}

@@ -127,6 +127,8 @@ func renderText(w io.Writer, r *analysis.Result, o Options) error {
 		verdict = t.style(ansiYellow, "UNSAFE") + ", approved"
 	case !r.Safe && r.Nightly:
 		verdict = t.style(ansiYellow, "UNSAFE") + ", approved by NIGHTLY_BUILD"
+	case !r.Safe && r.Initial:
+		verdict = t.style(ansiYellow, "UNSAFE") + ", allowed: first deploy to an empty database"
 	case !r.Safe:
 		verdict = t.style(ansiRed, "UNSAFE") + ", release refused"
 	}
