@@ -290,7 +290,8 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 	f.before = before
 	migs := migrate.FromPlan(a.Plan, a.Context)
 	if r, ok := f.Migrator.(*migrate.Runner); ok && !r.OneAtATime {
-		r.OneAtATime = migrate.OneAtATimeFor(migs)
+		// The first deploy has no traffic to protect: one command for all, one Python start.
+		r.OneAtATime = !a.Result.Initial && migrate.OneAtATimeFor(migs)
 	}
 	f.say("Migrating: %d migration(s), lock_timeout %s, up to %d retries", len(migs), f.Config.LockTimeout, f.Config.LockRetries)
 	started := f.now()

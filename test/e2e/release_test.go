@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/zdcd/zdcd/internal/pgtest"
@@ -32,12 +33,34 @@ func TestReleaseSafePlanLocal(t *testing.T) {
 	migrateBaseline(t, dir, dbURL)
 	env := append(baseEnv(dbURL), "ZDCD_BACKUP_DIR="+t.TempDir())
 	r := run(t, dir, env, "release")
-	t.Logf("%s", r)
-	if r.code != 0 {
+	if r.code != 0 || !strings.Contains(r.stdout, "Applying accounts.0003_customer_phone_ordering") || !strings.Contains(r.stdout, "Applied 1 migration(s)") {
 		t.Fatalf("release: %s", r)
 	}
+	assertNoSecret(t, r, password(t, dbURL))
 	r = run(t, dir, env, "release")
-	t.Logf("%s", r)
-	r = run(t, dir, env, "history")
-	t.Logf("%s", r)
+	if r.code != 0 || !strings.Contains(r.stdout, "No migrations to apply.") {
+		t.Fatalf("second release: %s", r)
+	}
+}
+
+// The first deploy to an empty database applies everything, Django's own RunPython migrations
+// and the sample app's unsafe ones included: no release serves from that database, so nothing
+// can break. The ledger records the verdict "initial".
+func TestReleaseFirstDeploy(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	dir := copySampleApp(t)
+	env := append(baseEnv(dbURL), "ZDCD_BACKUP_DIR="+t.TempDir())
+	r := run(t, dir, env, "release")
+	if r.code != 0 || !strings.Contains(r.stdout, "allowed: first deploy to an empty database") || !strings.Contains(r.stdout, "First deploy:") {
+		t.Fatalf("first deploy: %s", r)
+	}
+	if got := pendingPlan(t, dir, dbURL); len(got) != 0 {
+		t.Errorf("still pending after the first deploy: %v", got)
+	}
+	h := run(t, dir, env, "history", "--format", "json")
+	if h.code != 0 || !strings.Contains(h.stdout, `"verdict": "initial"`) || !strings.Contains(h.stdout, `"outcome": "applied"`) {
+		t.Errorf("history: %s", h)
+	}
+	// From now on the database has applied migrations: the same unsafe work would be refused.
+	assertNoSecret(t, r, password(t, dbURL))
 }
