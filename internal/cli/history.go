@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 
@@ -29,11 +28,9 @@ func runHistory(ctx context.Context, args []string, io IO) error {
 		fmt.Fprintln(io.Err, "Usage: zdcd-release history [--format text|json] [--limit N] [RUN-ID]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{msg: err.Error()}
+	ids, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
 	if opts.Format != "text" && opts.Format != "json" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", opts.Format)}
@@ -41,12 +38,12 @@ func runHistory(ctx context.Context, args []string, io IO) error {
 	if opts.Limit < 1 {
 		return &usageError{msg: fmt.Sprintf("--limit %d: use a positive number", opts.Limit)}
 	}
-	switch fs.NArg() {
+	switch len(ids) {
 	case 0:
 	case 1:
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		id, err := strconv.ParseInt(ids[0], 10, 64)
 		if err != nil || id < 1 {
-			return &usageError{msg: fmt.Sprintf("run id %q: use a number from the history list", fs.Arg(0))}
+			return &usageError{msg: fmt.Sprintf("run id %q: use a number from the history list", ids[0])}
 		}
 		opts.RunID = id
 	default:

@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -40,13 +38,11 @@ func runLint(ctx context.Context, args []string, io IO) error {
 		fmt.Fprintln(io.Err, "Without paths: the Django project's migrations, without a database. Flags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{msg: err.Error()}
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
-	opts.Paths = fs.Args()
+	opts.Paths = paths
 	return lint(ctx, opts, io)
 }
 

@@ -50,10 +50,7 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 	rctx, cancel := context.WithTimeout(rctx, timeout)
 	defer cancel()
 
-	what := "failed"
-	if errors.Is(runErr, migrate.ErrInterrupted) {
-		what = "was interrupted (SIGTERM)"
-	}
+	what := what(runErr)
 	f.say("The migration %s: %v", what, runErr)
 
 	after, err := f.DB.AppliedMigrations(rctx)
@@ -160,7 +157,13 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 		}
 	}
 	fmt.Fprintln(f.Out, "The database is restored and the old release keeps running. Fix the migration and push again.")
-	err = &Error{Code: ExitFailed, Err: fmt.Errorf("migration failed; backup %s restored, the app is out of maintenance: %w", f.backup.ID, runErr)}
+	where := ", the app is out of maintenance"
+	if f.Platform == nil {
+		where = ""
+	} else if st.wasOn {
+		where = ", maintenance mode is on as it was before this run"
+	}
+	err = &Error{Code: ExitFailed, Err: fmt.Errorf("migration %s; backup %s restored%s: %w", what(runErr), f.backup.ID, where, runErr)}
 	f.finish(ctx, ledger.OutcomeRestored, ExitFailed, err)
 	return err
 }
@@ -286,6 +289,14 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	err := &Error{Code: ExitRecoveryFailed, Err: fmt.Errorf("recovery failed, a human must act: %s (after: %v)", problem, runErr)}
 	f.finish(ctx, ledger.OutcomeRecoveryFailed, ExitRecoveryFailed, err)
 	return err
+}
+
+// what says how the migrate command ended, for messages.
+func what(runErr error) string {
+	if errors.Is(runErr, migrate.ErrInterrupted) {
+		return "was interrupted (SIGTERM)"
+	}
+	return "failed"
 }
 
 // inFlight is the migration that was running when the command failed, when it is not atomic and

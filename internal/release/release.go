@@ -140,8 +140,16 @@ func (f *Flow) say(format string, args ...any) {
 // plan error (exit 2) that changed nothing.
 func (f *Flow) Run(ctx context.Context) error {
 	if err := AcquireLock(ctx, f.DB.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
-		if errors.Is(err, ErrLockBusy) || ctx.Err() != nil {
-			return &Error{Code: ExitFailed, Err: err}
+		switch {
+		case ctx.Err() != nil:
+			return &Error{Code: ExitFailed, Err: errors.New("interrupted while waiting for the release lock: nothing was changed")}
+		case errors.Is(err, ErrLockBusy):
+			// Recorded only now, finished at once: an unfinished run would be closed as
+			// interrupted by the holder's FinishAbandoned while this one still waited.
+			if id, serr := f.Ledger.StartRun(context.WithoutCancel(ctx), f.Info); serr == nil {
+				f.runID = id
+			}
+			return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 		}
 		return err
 	}
