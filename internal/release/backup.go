@@ -58,9 +58,10 @@ func (h *herokuBackuper) resolve(ctx context.Context) (heroku.Addon, error) {
 	if h.addon != nil {
 		return *h.addon, nil
 	}
+	// The client's errors say what they were doing already.
 	a, err := h.c.DatabaseAddon(ctx, h.app, h.configVar)
 	if err != nil {
-		return heroku.Addon{}, fmt.Errorf("find the Heroku Postgres add-on behind %s of %s: %w", h.configVar, h.app, err)
+		return heroku.Addon{}, err
 	}
 	h.addon = &a
 	return a, nil
@@ -73,7 +74,7 @@ func (h *herokuBackuper) Capture(ctx context.Context) (Backup, error) {
 	}
 	t, err := h.c.Backup(ctx, a, h.progress)
 	if err != nil {
-		return Backup{}, fmt.Errorf("Heroku Postgres backup of %s: %w", a.Name, err)
+		return Backup{}, err
 	}
 	return Backup{ID: t.Name, Location: "heroku:" + a.Name, ref: t.ToURL}, nil
 }
@@ -83,10 +84,8 @@ func (h *herokuBackuper) Restore(ctx context.Context, b Backup) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.c.Restore(ctx, a, b.ref, h.progress); err != nil {
-		return fmt.Errorf("Heroku Postgres restore of %s into %s: %w", b.ID, a.Name, err)
-	}
-	return nil
+	_, err = h.c.Restore(ctx, a, b.ref, h.progress)
+	return err
 }
 
 func (h *herokuBackuper) RestoreCommand(b Backup) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,10 @@ type appState struct {
 	scaled map[string]int
 	// restored is true once the database was restored from the backup.
 	restored bool
+	// scaleUnknown is true when the hand instructions could not list the process types to stop.
+	scaleUnknown bool
+	// restoreUnconfirmed is true when a restore was requested but its outcome is not known.
+	restoreUnconfirmed bool
 }
 
 // recover runs after the migrate command failed (or was interrupted): decide whether the database
@@ -83,7 +88,11 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 		fmt.Fprintln(f.Out, "(and no downtime). They stay applied; fix the failing migration and push again.")
 		return f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s after applying backward-compatible migrations only (%s); no restore needed: %w", what, orNone(applied), runErr))
 	}
-	fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s. Restoring the backup.\n", keyList(bad))
+	if f.backup == nil {
+		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s, and there is no backup to restore.\n", keyList(bad))
+	} else {
+		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s. Restoring the backup.\n", keyList(bad))
+	}
 	return f.restore(rctx, ctx, runErr, bad)
 }
 
@@ -135,6 +144,10 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	err := f.Backups.Restore(rctx, *f.backup)
 	f.step(rctx, "restore", started, err == nil, errText(err))
 	if err != nil {
+		// Heroku did not confirm the restore, but the database can tell whether it ran.
+		if now, aerr := f.DB.AppliedMigrations(rctx); aerr == nil && equal(now, f.before) {
+			st.restoreUnconfirmed = true
+		}
 		return f.humanMustAct(rctx, runErr, st, "the restore of backup "+f.backup.ID+" failed ("+err.Error()+"): the database may hold the failed migration's changes or be partly restored", bad)
 	}
 	st.restored = true
@@ -244,6 +257,8 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	switch {
 	case st.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s.\n", f.backup.ID)
+	case st.restoreUnconfirmed:
+		fmt.Fprintf(w, "  Database:  probably restored: Heroku did not confirm the restore of backup %s, but the applied migrations are back to those before the release. `heroku pg:backups --app %s` shows the restore.\n", f.backup.ID, st.app)
 	case len(bad) > 0:
 		fmt.Fprintf(w, "  Database:  NOT restored; it holds changes the old release may not survive (%s).\n", keyList(bad))
 	default:
@@ -268,9 +283,19 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	}
 	fmt.Fprintf(w, "  Release:   this release failed, so Heroku keeps the previous one live.\n")
 	fmt.Fprintln(w, "  To finish by hand:")
+	toldOn := false
 	if !st.restored && f.backup != nil && len(bad) > 0 {
 		if f.Platform != nil && !st.maintenanceOn && !st.wasOn {
 			fmt.Fprintf(w, "    heroku maintenance:on --app %s\n", app)
+			toldOn = true
+		}
+		if f.Platform != nil && len(st.scaled) == 0 {
+			// A restore runs with nothing writing: stop the workers first, and say how to bring
+			// them back.
+			f.stopHint(ctx, w, &st)
+		}
+		if st.restoreUnconfirmed {
+			fmt.Fprintf(w, "    heroku pg:backups --app %s   # if the restore of %s did not finish, run the next line\n", app, f.backup.ID)
 		}
 		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*f.backup))
 	}
@@ -278,7 +303,10 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 		for _, t := range sortedTypes(st.scaled) {
 			fmt.Fprintf(w, "    heroku ps:scale %s=%d --app %s\n", t, st.scaled[t], app)
 		}
-		if st.maintenanceOn || (!st.restored && len(bad) > 0 && !st.wasOn) {
+		if st.scaleUnknown {
+			fmt.Fprintf(w, "    heroku ps:scale <type>=<quantity before> --app %s   # each process type stopped above\n", app)
+		}
+		if st.maintenanceOn || toldOn {
 			fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", app)
 		}
 	}
@@ -297,6 +325,30 @@ func what(runErr error) string {
 		return "was interrupted (SIGTERM)"
 	}
 	return "failed"
+}
+
+// stopHint prints the commands that stop every process type but web before a restore by hand,
+// reading the formation when the Platform API answers, and records them in st.scaled so that the
+// commands to scale them back follow.
+func (f *Flow) stopHint(ctx context.Context, w io.Writer, st *appState) {
+	fctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	fs, err := f.Platform.Formation(fctx, st.app)
+	if err != nil {
+		fmt.Fprintf(w, "    heroku ps --app %s   # then scale every process type but web to 0, e.g. heroku ps:scale worker=0\n", st.app)
+		st.scaleUnknown = true
+		return
+	}
+	if st.scaled == nil {
+		st.scaled = map[string]int{}
+	}
+	for _, p := range fs {
+		if p.Type == "web" || p.Type == "release" || p.Quantity == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "    heroku ps:scale %s=0 --app %s\n", p.Type, st.app)
+		st.scaled[p.Type] = p.Quantity
+	}
 }
 
 // inFlight is the migration that was running when the command failed, when it is not atomic and

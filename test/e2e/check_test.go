@@ -40,6 +40,7 @@ func normalise(s string) []byte {
 type jsonReport struct {
 	Safe          bool `json:"safe"`
 	Nightly       bool `json:"nightly"`
+	Initial       bool `json:"initial"`
 	ServerVersion int  `json:"server_version"`
 	Migrations    []struct {
 		App      string `json:"app"`
@@ -168,15 +169,20 @@ func TestCheckGitHubAnnotations(t *testing.T) {
 	}
 }
 
-// On a database where Django never ran, every migration is pending, contrib apps included.
+// On a database where Django never ran, every migration is pending, contrib apps included. It is
+// the first deploy: some migrations are unsafe, but no release serves from this database, so the
+// verdict allows them (exit 0, "initial": true).
 func TestCheckFreshDatabase(t *testing.T) {
 	app := sampleApp(t)
 	dbURL := pgtest.NewDatabase(t)
 	r := run(t, app, baseEnv(dbURL), "check", "--format", "json")
-	if r.code != 1 {
-		t.Fatalf("want exit 1:\n%s", r)
+	if r.code != 0 {
+		t.Fatalf("want exit 0 (first deploy):\n%s", r)
 	}
 	rep := decodeReport(t, r)
+	if rep.Safe || !rep.Initial {
+		t.Errorf("want safe false and initial true on a fresh database: safe=%v initial=%v", rep.Safe, rep.Initial)
+	}
 	want := pendingPlan(t, app, dbURL)
 	if len(rep.Migrations) != len(want) || len(want) < 20 {
 		t.Fatalf("report lists %d migrations, showmigrations %d", len(rep.Migrations), len(want))
