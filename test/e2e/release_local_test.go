@@ -1015,20 +1015,7 @@ func TestReleaseSIGTERM(t *testing.T) {
 	before := appliedSet(t, conn)
 	env := releaseEnv(dbURL, t.TempDir())
 
-	bg := start(t, dir, env, "release")
-	waitUntil(t, "the migrate command waits at the gate", bg, func() bool {
-		_, waiting := migrateSessions(t, conn)
-		return waiting > 0
-	})
-	if err := bg.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	r := bg.wait(t)
-	t.Logf("release:\n%s", r)
-	assertNoSecret(t, r, password(t, dbURL))
-	if r.code != 3 {
-		t.Fatalf("want exit 3:\n%s", r)
-	}
+	r := sigtermAtGate(t, conn, dir, dbURL, env)
 	mustContain(t, r, "interrupted: SIGTERM to the migrate command", "was interrupted (SIGTERM)", "Nothing was applied")
 	if all, _ := migrateSessions(t, conn); all != 0 {
 		t.Errorf("%d zdcd-migrate session(s) left after the release exited", all)
@@ -1071,20 +1058,7 @@ func TestReleaseSIGTERMNightlyRestores(t *testing.T) {
 	before, cols, contents := appliedSet(t, conn), columns(t, conn, "accounts_customer"), tableContents(t, conn)
 	env := releaseEnv(dbURL, t.TempDir(), "NIGHTLY_BUILD=true")
 
-	bg := start(t, dir, env, "release")
-	waitUntil(t, "the migrate command waits at the gate", bg, func() bool {
-		_, waiting := migrateSessions(t, conn)
-		return waiting > 0
-	})
-	if err := bg.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	r := bg.wait(t)
-	t.Logf("release:\n%s", r)
-	assertNoSecret(t, r, password(t, dbURL))
-	if r.code != 3 {
-		t.Fatalf("want exit 3:\n%s", r)
-	}
+	r := sigtermAtGate(t, conn, dir, dbURL, env)
 	mustContain(t, r, "was interrupted (SIGTERM)", "accounts.0004_customer_is_vip. Restoring the backup.", "Restored: the database is back")
 	if all, _ := migrateSessions(t, conn); all != 0 {
 		t.Errorf("%d zdcd-migrate session(s) left after the release exited", all)
@@ -1207,4 +1181,25 @@ func TestReleaseHistoryRunIDBeforeFlags(t *testing.T) {
 	if got.code != 0 || got.stdout != want.stdout {
 		t.Errorf("history 1 --format json:\n%s\nwant the same as history --format json 1:\n%s", got, want)
 	}
+}
+
+// sigtermAtGate starts a release whose migration waits at the gate, sends it SIGTERM once the
+// migrate command waits there, as Heroku does at the release phase's time limit, and wants exit 3.
+func sigtermAtGate(t *testing.T, conn *pgx.Conn, dir, dbURL string, env []string) result {
+	t.Helper()
+	bg := start(t, dir, env, "release")
+	waitUntil(t, "the migrate command waits at the gate", bg, func() bool {
+		_, waiting := migrateSessions(t, conn)
+		return waiting > 0
+	})
+	if err := bg.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	r := bg.wait(t)
+	t.Logf("release:\n%s", r)
+	assertNoSecret(t, r, password(t, dbURL))
+	if r.code != 3 {
+		t.Fatalf("want exit 3:\n%s", r)
+	}
+	return r
 }
