@@ -194,38 +194,61 @@ func (f *Flow) rewriteLedger(ctx context.Context, applied []plan.MigrationKey) {
 
 // scaleDown scales every process type but web (and release) to 0, remembering the quantities.
 func (f *Flow) scaleDown(ctx context.Context, st *appState) error {
-	fs, err := f.Platform.Formation(ctx, st.app)
+	return StopWorkers(ctx, f.Platform, st.app, st.scaled)
+}
+
+// StopWorkers scales every process type of app but web (and release) that runs to 0: under
+// maintenance mode the router stops web traffic, but workers, clock processes and the like keep
+// writing. Each type stopped goes into stopped with its quantity before, also when a later one
+// fails, so that StartWorkers can bring back exactly what was stopped.
+func StopWorkers(ctx context.Context, p Platform, app string, stopped map[string]int) error {
+	fs, err := p.Formation(ctx, app)
 	if err != nil {
 		return err
 	}
-	for _, p := range fs {
-		if p.Type == "web" || p.Type == "release" || p.Quantity == 0 {
+	for _, f := range fs {
+		if f.Type == "web" || f.Type == "release" || f.Quantity == 0 {
 			continue
 		}
-		if _, err := f.Platform.Scale(ctx, st.app, p.Type, 0); err != nil {
-			return fmt.Errorf("scale %s to 0: %w", p.Type, err)
+		if _, err := p.Scale(ctx, app, f.Type, 0); err != nil {
+			return fmt.Errorf("scale %s to 0: %w", f.Type, err)
 		}
-		st.scaled[p.Type] = p.Quantity
+		stopped[f.Type] = f.Quantity
 	}
 	return nil
+}
+
+// StartWorkers scales the process types StopWorkers stopped back to their quantities, removing
+// each one started from stopped; the error lists those that could not be.
+func StartWorkers(ctx context.Context, p Platform, app string, stopped map[string]int, log io.Writer) error {
+	var failed []string
+	for _, t := range sortedTypes(stopped) {
+		if _, err := p.Scale(ctx, app, t, stopped[t]); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", t, err))
+			continue
+		}
+		fmt.Fprintf(log, "-----> Started %s again: %s=%d.\n", t, t, stopped[t])
+		delete(stopped, t)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("the worker dynos could not be scaled back (%s)", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// ScaleCommands are the heroku commands that bring stopped process types back.
+func ScaleCommands(app string, stopped map[string]int) []string {
+	var out []string
+	for _, t := range sortedTypes(stopped) {
+		out = append(out, fmt.Sprintf("heroku ps:scale %s=%d --app %s", t, stopped[t], app))
+	}
+	return out
 }
 
 // bringBack scales the workers back and switches maintenance mode off (unless it was on before).
 func (f *Flow) bringBack(ctx context.Context, st *appState) error {
 	started := f.now()
-	var failed []string
-	for _, t := range sortedTypes(st.scaled) {
-		if _, err := f.Platform.Scale(ctx, st.app, t, st.scaled[t]); err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", t, err))
-			continue
-		}
-		f.say("Started %s again: %s=%d.", t, t, st.scaled[t])
-		delete(st.scaled, t)
-	}
-	var err error
-	if len(failed) > 0 {
-		err = fmt.Errorf("the worker dynos could not be scaled back (%s)", strings.Join(failed, "; "))
-	}
+	err := StartWorkers(ctx, f.Platform, st.app, st.scaled, f.Out)
 	f.step(ctx, "scale-up", started, err == nil, errText(err))
 	if err != nil {
 		return err
@@ -300,8 +323,8 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*f.backup))
 	}
 	if f.Platform != nil {
-		for _, t := range sortedTypes(st.scaled) {
-			fmt.Fprintf(w, "    heroku ps:scale %s=%d --app %s\n", t, st.scaled[t], app)
+		for _, c := range ScaleCommands(app, st.scaled) {
+			fmt.Fprintf(w, "    %s\n", c)
 		}
 		if st.scaleUnknown {
 			fmt.Fprintf(w, "    heroku ps:scale <type>=<quantity before> --app %s   # each process type stopped above\n", app)
