@@ -65,6 +65,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"release", "the release phase: refuse unsafe migrations, back up, migrate under lock timeouts, recover on failure", runRelease},
+		{"approve", "record a reviewed approval of an unsafe migration's exact plan, with a reason and an expiry; --list shows them", runApprove},
 		{"check", "print the pending migrations, the SQL they run and a verdict; exit 1 if any is unsafe", runCheck},
 		{"lint", "judge SQL files, or the Django project's migrations, without a database (for CI)", runLint},
 		{"history", "list the runs the ledger recorded (release, nightly), newest first; a run id shows it in full", runHistory},
