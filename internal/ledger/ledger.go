@@ -29,6 +29,21 @@
 //     database; the release keeps its run in memory and rewrites it with Put afterwards.
 //   - Runs killed before recording an outcome stay unfinished; FinishAbandoned, called under the
 //     release lock, records them as interrupted.
+//   - Plan digests. RecordPlan stores each migration's plan.Migration.Digest() (what it will do
+//     to the database: its SQL, RunPython functions, atomicity; see plan.Migration.Digest), so
+//     an approval can name the exact plan that was reviewed. LatestPlanOf finds the newest
+//     recorded plan of a migration, for `approve`; RunByRelease the run of a Heroku release
+//     version, for the nightly flow reading the release phase it triggered.
+//   - Approvals are bound to a digest and an expiry: an approval is in force (ApprovalsFor)
+//     until it expires (by the store's clock), is revoked, or is consumed; the release matches
+//     its plan's digest against it, so a plan that changed since approval is refused. Source
+//     tells `approve` from the nightly flow, which records approvals for the plan of the refused
+//     run (RunID) it re-releases and whose approvals the release consumes (ConsumeApprovals,
+//     idempotent). Approvals recorded before ledger version 2 have neither digest nor expiry:
+//     they cannot be matched to a plan and are never in force (Approvals(ctx, true) still lists
+//     them). consumed_by and run_id are plain ids, not foreign keys, so that Put can rewrite
+//     runs after a restore in any order. A restore also rolls back the consumption of approvals
+//     the restored run consumed.
 package ledger
 
 import (
@@ -177,9 +192,12 @@ func (s Step) Duration() time.Duration { return s.Finished.Sub(s.Started) }
 
 // Migration is one migration of a run's plan as recorded.
 type Migration struct {
-	App      string             `json:"app"`
-	Name     string             `json:"name"`
-	File     string             `json:"file,omitempty"`
+	App  string `json:"app"`
+	Name string `json:"name"`
+	File string `json:"file,omitempty"`
+	// Digest is plan.Migration.Digest() of the migration as planned ("sha256:<hex>"); empty for
+	// a plan recorded by a zdcd-release before ledger version 2.
+	Digest   string             `json:"digest,omitempty"`
 	Safe     bool               `json:"safe"`
 	Findings []analysis.Finding `json:"findings"`
 }
@@ -238,7 +256,18 @@ type RunSummary struct {
 	Applied int `json:"applied"`
 }
 
-// Approval is a reviewed approval recorded by `zdcd-release approve`.
+// Approval sources.
+const (
+	// ApprovalByApprove: recorded by `zdcd-release approve` after a review.
+	ApprovalByApprove = "approve"
+	// ApprovalByNightly: recorded by the nightly flow, in the maintenance window, for the plan of
+	// the refused release it deploys again.
+	ApprovalByNightly = "nightly"
+)
+
+// Approval is an approval of one migration as planned: it holds for the plan whose digest it
+// names, until it expires, is revoked or is consumed. A plan that changed since it was approved
+// has another digest and is refused.
 type Approval struct {
 	ID   int64  `json:"id"`
 	App  string `json:"app"`
@@ -248,6 +277,19 @@ type Approval struct {
 	Reason     string    `json:"reason"`
 	ApprovedBy string    `json:"approved_by"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Digest is the approved plan of the migration, plan.Migration.Digest(). Approvals recorded
+	// before ledger version 2 have none and are never in force.
+	Digest    string    `json:"digest"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// ConsumedAt and ConsumedBy (a run id) are set once a release used the approval.
+	ConsumedAt time.Time `json:"consumed_at,omitzero"`
+	ConsumedBy int64     `json:"consumed_by,omitempty"`
+	// Source is ApprovalByApprove or ApprovalByNightly (empty for approvals recorded before
+	// ledger version 2).
+	Source string `json:"source"`
+	// RunID is the refused run whose plan was approved (0 when not recorded).
+	RunID     int64     `json:"run_id,omitempty"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // Key returns the approved migration's key.
@@ -290,9 +332,20 @@ type Store interface {
 	// Superseded reports whether a refusal is superseded.
 	Superseded(ctx context.Context, refusedID int64) (bool, error)
 
-	// Approve records a reviewed approval; ApprovalsFor returns the ones in force for migrations.
+	// Approve records an approval of one migration's digest; ApprovalsFor returns the ones in
+	// force (not revoked, not consumed, not expired) for migrations; Approvals lists them all
+	// (includeInactive) or those in force, newest first.
 	Approve(ctx context.Context, a Approval) (int64, error)
 	ApprovalsFor(ctx context.Context, migrations []plan.MigrationKey) ([]Approval, error)
+	Approvals(ctx context.Context, includeInactive bool) ([]Approval, error)
+	// ConsumeApprovals marks approvals used by a run; consuming again is a no-op.
+	ConsumeApprovals(ctx context.Context, ids []int64, runID int64) error
+
+	// LatestPlanOf returns the newest run whose recorded plan contains the migration;
+	// RunByRelease the newest run of a command for a Heroku release version (ErrNotFound when
+	// there is none).
+	LatestPlanOf(ctx context.Context, key plan.MigrationKey) (*Detail, error)
+	RunByRelease(ctx context.Context, command Command, version int) (*Detail, error)
 }
 
 var _ Store = (*Postgres)(nil)

@@ -569,7 +569,7 @@ func TestNoCollisionWithDjangosPublicSchema(t *testing.T) {
 	if err := p.RecordPlan(ctx, id, sampleResult()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Approve(ctx, Approval{App: "shop", Name: "0007", Reason: "r", ApprovedBy: "me"}); err != nil {
+	if _, err := p.Approve(ctx, Approval{App: "shop", Name: "0007", Reason: "r", ApprovedBy: "me", Digest: digestOf("0007"), ExpiresAt: tomorrow}); err != nil {
 		t.Fatal(err)
 	}
 	if after := publicObjects(); after != beforeObjs {
@@ -777,17 +777,19 @@ func TestApprovals(t *testing.T) {
 	ctx := context.Background()
 	conn := connect(t, pgtest.NewDatabase(t))
 	p := open(t, conn, newClock())
-	a1, err := p.Approve(ctx, Approval{App: "shop", Name: "0007_remove_price", Rule: "remove-field", Reason: "code stopped reading it in v40", ApprovedBy: "alice@example.com"})
+	a1, err := p.Approve(ctx, Approval{App: "shop", Name: "0007_remove_price", Rule: "remove-field", Reason: "code stopped reading it in v40", ApprovedBy: "alice@example.com",
+		Digest: digestOf("0007"), ExpiresAt: tomorrow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Approve(ctx, Approval{App: "shop", Name: "0007_remove_price", Reason: "reviewed the whole migration", ApprovedBy: "bob"}); err != nil {
+	if _, err := p.Approve(ctx, Approval{App: "shop", Name: "0007_remove_price", Reason: "reviewed the whole migration", ApprovedBy: "bob",
+		Digest: digestOf("0007"), ExpiresAt: tomorrow}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Approve(ctx, Approval{App: "other", Name: "0001", Reason: "x", ApprovedBy: "bob"}); err != nil {
+	if _, err := p.Approve(ctx, Approval{App: "other", Name: "0001", Reason: "x", ApprovedBy: "bob", Digest: digestOf("0001"), ExpiresAt: tomorrow}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Approve(ctx, Approval{App: "shop", Name: "0008"}); err == nil || !strings.Contains(err.Error(), "reason, approved by") {
+	if _, err := p.Approve(ctx, Approval{App: "shop", Name: "0008"}); err == nil || !strings.Contains(err.Error(), "reason, approved by, digest, expiry") {
 		t.Fatalf("an approval without reason was accepted: %v", err)
 	}
 	got, err := p.ApprovalsFor(ctx, []plan.MigrationKey{{App: "shop", Name: "0007_remove_price"}, {App: "shop", Name: "0009"}})
@@ -795,7 +797,8 @@ func TestApprovals(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].Rule != "" || got[0].ApprovedBy != "bob" || got[1].Rule != "remove-field" ||
-		got[1].Reason != "code stopped reading it in v40" || got[1].CreatedAt.IsZero() || got[1].Key() != (plan.MigrationKey{App: "shop", Name: "0007_remove_price"}) {
+		got[1].Reason != "code stopped reading it in v40" || got[1].CreatedAt.IsZero() ||
+		got[1].Digest != digestOf("0007") || !got[1].ExpiresAt.Equal(tomorrow) || got[1].Source != ApprovalByApprove || got[1].Key() != (plan.MigrationKey{App: "shop", Name: "0007_remove_price"}) {
 		t.Fatalf("ApprovalsFor = %+v", got)
 	}
 	if err := p.Revoke(ctx, a1); err != nil {

@@ -164,8 +164,10 @@ func (p *Postgres) RecordPlan(ctx context.Context, runID int64, r *analysis.Resu
 			return err
 		}
 		ms := make([]Migration, len(r.Migrations))
-		for i, m := range r.Migrations {
-			ms[i] = Migration{App: m.Migration.App, Name: m.Migration.Name, File: m.Migration.File, Safe: m.Safe, Findings: m.Findings}
+		for i := range r.Migrations {
+			m := &r.Migrations[i]
+			ms[i] = Migration{App: m.Migration.App, Name: m.Migration.Name, File: m.Migration.File,
+				Digest: m.Migration.Digest(), Safe: m.Safe, Findings: m.Findings}
 		}
 		return p.writePlan(ctx, tx, runID, ms)
 	})
@@ -178,8 +180,9 @@ func (p *Postgres) writePlan(ctx context.Context, tx pgx.Tx, runID int64, ms []M
 	}
 	b := &pgx.Batch{}
 	for i, m := range ms {
-		b.Queue(`INSERT INTO zdcd_ledger.run_migrations (run_id, position, app, name, file, safe) VALUES ($1, $2, $3, $4, $5, $6)`,
-			runID, i, m.App, m.Name, m.File, m.Safe)
+		b.Queue(`INSERT INTO zdcd_ledger.run_migrations (run_id, position, app, name, file, safe, digest)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			runID, i, m.App, m.Name, m.File, m.Safe, nullString(m.Digest))
 		for j, f := range m.Findings {
 			var by any
 			var entry, reason string
@@ -363,6 +366,13 @@ func (p *Postgres) Put(ctx context.Context, d *Detail) error {
 		}
 		return supersede(ctx, tx, d.ID, p.now())
 	})
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func nullTime(t time.Time) any {

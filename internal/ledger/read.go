@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -97,8 +98,78 @@ func (p *Postgres) History(ctx context.Context, limit int) ([]RunSummary, error)
 
 // Run returns everything recorded about one run.
 func (p *Postgres) Run(ctx context.Context, id int64) (*Detail, error) {
-	d := &Detail{Migrations: []Migration{}, Approvals: []UsedApproval{}, Steps: []Step{}}
+	var d *Detail
 	err := p.read(ctx, fmt.Sprintf("read run %d", id), func(tx pgx.Tx) error {
+		var err error
+		d, err = p.detail(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// LatestPlanOf returns the newest run (by start, then id) whose recorded plan contains the
+// migration, whatever its command and outcome: `zdcd-release approve app.name` reads the digest
+// the release phase recorded there. Its Migrations[i].Digest is empty when a zdcd-release older
+// than ledger version 2 recorded that plan. ErrNotFound when no recorded plan contains it.
+func (p *Postgres) LatestPlanOf(ctx context.Context, key plan.MigrationKey) (*Detail, error) {
+	var d *Detail
+	err := p.read(ctx, "find the latest plan of "+key.String(), func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT r.id FROM zdcd_ledger.runs r
+			WHERE EXISTS (SELECT 1 FROM zdcd_ledger.run_migrations m WHERE m.run_id = r.id AND m.app = $1 AND m.name = $2)
+			ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, key.App, key.Name).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("a plan with %s: %w", key, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		d, err = p.detail(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// RunByRelease returns the newest run (by start, then id) of command for the Heroku release
+// version (42 for v42): the nightly flow reads the outcome of the release phase it triggered.
+// ErrNotFound when there is none.
+func (p *Postgres) RunByRelease(ctx context.Context, command Command, version int) (*Detail, error) {
+	if err := validCommand(command); err != nil {
+		return nil, err
+	}
+	if version <= 0 {
+		return nil, fmt.Errorf("ledger: release version %d: must be positive", version)
+	}
+	var d *Detail
+	err := p.read(ctx, fmt.Sprintf("find the %s run of release v%d", command, version), func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT r.id FROM zdcd_ledger.runs r WHERE r.release_version = $1 AND r.command = $2
+			ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, version, string(command)).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%s run of release v%d: %w", command, version, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		d, err = p.detail(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// detail reads one run whole inside a read transaction.
+func (p *Postgres) detail(ctx context.Context, tx pgx.Tx, id int64) (*Detail, error) {
+	d := &Detail{Migrations: []Migration{}, Approvals: []UsedApproval{}, Steps: []Step{}}
+	err := func() error {
 		r, err := scanRun(tx.QueryRow(ctx, "SELECT "+runColumns+" FROM zdcd_ledger.runs r WHERE r.id = $1", id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
@@ -108,13 +179,18 @@ func (p *Postgres) Run(ctx context.Context, id int64) (*Detail, error) {
 		}
 		d.Run = r
 
-		rows, err := tx.Query(ctx, `SELECT app, name, file, safe FROM zdcd_ledger.run_migrations WHERE run_id = $1 ORDER BY position`, id)
+		digest := "''"
+		if p.version >= versionDigests {
+			digest = "coalesce(digest, '')"
+		}
+		rows, err := tx.Query(ctx, `SELECT app, name, file, safe, `+digest+`
+			FROM zdcd_ledger.run_migrations WHERE run_id = $1 ORDER BY position`, id)
 		if err != nil {
 			return err
 		}
 		d.Migrations, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Migration, error) {
 			m := Migration{Findings: []analysis.Finding{}}
-			return m, row.Scan(&m.App, &m.Name, &m.File, &m.Safe)
+			return m, row.Scan(&m.App, &m.Name, &m.File, &m.Safe, &m.Digest)
 		})
 		if err != nil {
 			return err
@@ -183,7 +259,7 @@ func (p *Postgres) Run(ctx context.Context, id int64) (*Detail, error) {
 			return fmt.Errorf("applied after: %w", err)
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -249,29 +325,61 @@ func (p *Postgres) Superseded(ctx context.Context, refusedID int64) (bool, error
 	return ok, err
 }
 
-// Approve records a reviewed approval of one migration, for one rule (or every rule when
-// a.Rule is empty). App, Name, Reason and ApprovedBy are required.
+// digestPattern is the form of plan.Migration.Digest().
+var digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// Approve records an approval of one migration as planned, for one rule (or every rule when
+// a.Rule is empty). App, Name, Reason, ApprovedBy and Digest (plan.Migration.Digest() of the
+// reviewed plan, as LatestPlanOf reads it) are required, and ExpiresAt must be later than now.
+// Source defaults to ApprovalByApprove; RunID (the refused run approved) is optional. ID,
+// CreatedAt (defaulting to now) and the consumption and revocation fields are the ledger's.
 func (p *Postgres) Approve(ctx context.Context, a Approval) (int64, error) {
 	var missing []string
-	for _, f := range []struct{ name, v string }{{"app", a.App}, {"migration name", a.Name}, {"reason", a.Reason}, {"approved by", a.ApprovedBy}} {
+	for _, f := range []struct{ name, v string }{{"app", a.App}, {"migration name", a.Name}, {"reason", a.Reason},
+		{"approved by", a.ApprovedBy}, {"digest", a.Digest}} {
 		if strings.TrimSpace(f.v) == "" {
 			missing = append(missing, f.name)
 		}
 	}
+	if a.ExpiresAt.IsZero() {
+		missing = append(missing, "expiry")
+	}
 	if len(missing) > 0 {
 		return 0, fmt.Errorf("ledger: an approval needs %s", strings.Join(missing, ", "))
 	}
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = p.now()
+	if !digestPattern.MatchString(a.Digest) {
+		return 0, fmt.Errorf("ledger: approval digest %q is not a plan digest (sha256:<64 hex>)", a.Digest)
 	}
-	var rule any
+	now := p.now()
+	if !a.ExpiresAt.After(now) {
+		return 0, fmt.Errorf("ledger: approval expiry %s is not later than now (%s)", a.ExpiresAt.UTC().Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	switch a.Source {
+	case "":
+		a.Source = ApprovalByApprove
+	case ApprovalByApprove, ApprovalByNightly:
+	default:
+		return 0, fmt.Errorf("ledger: unknown approval source %q (want %q or %q)", a.Source, ApprovalByApprove, ApprovalByNightly)
+	}
+	if a.RunID < 0 {
+		return 0, fmt.Errorf("ledger: approval run id %d: must not be negative", a.RunID)
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	var rule, runID any
 	if a.Rule != "" {
 		rule = a.Rule
 	}
+	if a.RunID != 0 {
+		runID = a.RunID
+	}
 	var id int64
 	err := p.write(ctx, "record approval", func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO zdcd_ledger.approvals (app, name, rule, reason, approved_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, a.App, a.Name, rule, p.scrub(a.Reason), a.ApprovedBy, a.CreatedAt).Scan(&id)
+		return tx.QueryRow(ctx, `INSERT INTO zdcd_ledger.approvals (app, name, rule, reason, approved_by, created_at,
+			digest, expires_at, source, run_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			a.App, a.Name, rule, p.scrub(a.Reason), a.ApprovedBy, a.CreatedAt, a.Digest, a.ExpiresAt, a.Source, runID).Scan(&id)
 	})
 	return id, err
 }
@@ -287,30 +395,104 @@ func (p *Postgres) Revoke(ctx context.Context, approvalID int64) error {
 	})
 }
 
-// ApprovalsFor returns the approvals in force for the migrations, ordered by app, name, rule.
+// ConsumeApprovals records that the run used the approvals: their consumed_at becomes now and
+// consumed_by runID. Approvals already consumed keep their first consumption, so consuming
+// again is a no-op; unknown ids are ignored.
+func (p *Postgres) ConsumeApprovals(ctx context.Context, ids []int64, runID int64) error {
+	if runID <= 0 {
+		return fmt.Errorf("ledger: consume approvals: run id %d: must be positive", runID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return p.write(ctx, fmt.Sprintf("consume approvals for run %d", runID), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE zdcd_ledger.approvals SET consumed_at = $2, consumed_by = $3
+			WHERE id = ANY($1::bigint[]) AND consumed_at IS NULL`, ids, p.now(), runID)
+		return err
+	})
+}
+
+// inForce is the SQL condition of an approval in force at $1: not revoked, not consumed, not
+// expired, and bound to a digest (rows recorded before ledger version 2 never are).
+const inForce = `a.revoked_at IS NULL AND a.consumed_at IS NULL AND a.digest IS NOT NULL AND a.expires_at > $1`
+
+const approvalColumns = `a.id, a.app, a.name, coalesce(a.rule, ''), a.reason, a.approved_by, a.created_at,
+	coalesce(a.digest, ''), a.expires_at, a.consumed_at, coalesce(a.consumed_by, 0), coalesce(a.source, ''),
+	coalesce(a.run_id, 0), a.revoked_at`
+
+// approvalColumnsV1 reads a ledger of version 1 (OpenExisting does not upgrade).
+const approvalColumnsV1 = `a.id, a.app, a.name, coalesce(a.rule, ''), a.reason, a.approved_by, a.created_at,
+	'', NULL::timestamptz, NULL::timestamptz, 0::bigint, '', 0::bigint, a.revoked_at`
+
+func scanApproval(row pgx.CollectableRow) (Approval, error) {
+	var a Approval
+	var expires, consumed, revoked *time.Time
+	if err := row.Scan(&a.ID, &a.App, &a.Name, &a.Rule, &a.Reason, &a.ApprovedBy, &a.CreatedAt,
+		&a.Digest, &expires, &consumed, &a.ConsumedBy, &a.Source, &a.RunID, &revoked); err != nil {
+		return Approval{}, err
+	}
+	a.CreatedAt = a.CreatedAt.UTC()
+	if expires != nil {
+		a.ExpiresAt = expires.UTC()
+	}
+	if consumed != nil {
+		a.ConsumedAt = consumed.UTC()
+	}
+	if revoked != nil {
+		a.RevokedAt = revoked.UTC()
+	}
+	return a, nil
+}
+
+// ApprovalsFor returns the approvals in force for the migrations, ordered by app, name, rule:
+// not revoked, not consumed, and expiring after now (the store's clock). Approvals recorded
+// before ledger version 2 have no digest, so they cannot be matched to a plan and are never in
+// force. The caller matches each approval's Digest against its plan's.
 func (p *Postgres) ApprovalsFor(ctx context.Context, migrations []plan.MigrationKey) ([]Approval, error) {
 	out := []Approval{}
-	if len(migrations) == 0 {
+	if len(migrations) == 0 || p.version < versionDigests {
 		return out, nil
 	}
 	apps, names := make([]string, len(migrations)), make([]string, len(migrations))
 	for i, k := range migrations {
 		apps[i], names[i] = k.App, k.Name
 	}
+	now := p.now()
 	err := p.read(ctx, "read approvals", func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT a.id, a.app, a.name, coalesce(a.rule, ''), a.reason, a.approved_by, a.created_at
-			FROM zdcd_ledger.approvals a
-			WHERE a.revoked_at IS NULL AND (a.app, a.name) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-			ORDER BY a.app, a.name, a.rule NULLS FIRST, a.id`, apps, names)
+		rows, err := tx.Query(ctx, `SELECT `+approvalColumns+` FROM zdcd_ledger.approvals a
+			WHERE `+inForce+` AND (a.app, a.name) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+			ORDER BY a.app, a.name, a.rule NULLS FIRST, a.id`, now, apps, names)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Approval, error) {
-			var a Approval
-			err := row.Scan(&a.ID, &a.App, &a.Name, &a.Rule, &a.Reason, &a.ApprovedBy, &a.CreatedAt)
-			a.CreatedAt = a.CreatedAt.UTC()
-			return a, err
-		})
+		out, err = pgx.CollectRows(rows, scanApproval)
+		return err
+	})
+	return out, err
+}
+
+// Approvals returns the approvals newest first (by creation, then id): every one recorded when
+// includeInactive, otherwise only those in force (see ApprovalsFor). For
+// `zdcd-release approve --list`.
+func (p *Postgres) Approvals(ctx context.Context, includeInactive bool) ([]Approval, error) {
+	out := []Approval{}
+	if !includeInactive && p.version < versionDigests {
+		return out, nil
+	}
+	cols, where := approvalColumns, `WHERE `+inForce
+	if p.version < versionDigests {
+		cols = approvalColumnsV1
+	}
+	if includeInactive {
+		where = `WHERE $1::timestamptz IS NOT NULL`
+	}
+	err := p.read(ctx, "list approvals", func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+cols+` FROM zdcd_ledger.approvals a `+where+`
+			ORDER BY a.created_at DESC, a.id DESC`, p.now())
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanApproval)
 		return err
 	})
 	return out, err

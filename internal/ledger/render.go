@@ -124,7 +124,11 @@ func WriteRunText(w io.Writer, d *Detail) error {
 			if !m.Safe {
 				mark = "UNSAFE"
 			}
-			fmt.Fprintf(&b, "  %s.%s  %s\n", m.App, m.Name, mark)
+			fmt.Fprintf(&b, "  %s.%s  %s", m.App, m.Name, mark)
+			if m.Digest != "" {
+				fmt.Fprintf(&b, "  digest %s", ShortDigest(m.Digest))
+			}
+			b.WriteString("\n")
 			for _, f := range m.Findings {
 				fmt.Fprintf(&b, "    [%s] %s", f.Severity, f.Rule)
 				if f.Operation != "" {
@@ -174,6 +178,19 @@ func WriteRunText(w io.Writer, d *Detail) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// ShortDigest shortens a plan digest for people: the first 12 hex digits after "sha256:"
+// ("sha256:0123456789abcdef..." → "0123456789ab"). Other text is returned as is.
+func ShortDigest(digest string) string {
+	hex, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok {
+		return digest
+	}
+	if len(hex) > 12 {
+		hex = hex[:12]
+	}
+	return hex
 }
 
 func oneLine(s string) string {

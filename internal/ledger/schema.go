@@ -34,6 +34,10 @@ const (
 	lockSchema = 1
 )
 
+// versionDigests is the ledger version that added plan digests and approvals bound to them
+// (0002_plan_digests.sql). Readers of an older ledger (OpenExisting does not upgrade) do without.
+const versionDigests = 2
+
 //go:embed schema/*.sql
 var schemaFS embed.FS
 

@@ -152,3 +152,29 @@ func ParseType(s string) (Type, error) {
 	}
 	return typeName(elts[0].GetColumnDef().GetTypeName()), nil
 }
+
+// Normalize returns sql with every literal constant (strings, numbers, bit strings) replaced by
+// "?", read with PostgreSQL's own scanner: two statements that differ only in their literal
+// values normalise to the same text. Unlike pg_query's Normalize, which leaves DDL alone, it also
+// normalises the constants of utility statements (ALTER TABLE … DEFAULT '…').
+func Normalize(sql string) (string, error) {
+	res, err := pg_query.Scan(sql)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	at := 0
+	for _, tok := range res.Tokens {
+		switch tok.Token {
+		case pg_query.Token_SCONST, pg_query.Token_ICONST, pg_query.Token_FCONST, pg_query.Token_BCONST, pg_query.Token_XCONST, pg_query.Token_USCONST:
+			if int(tok.Start) < at || int(tok.End) > len(sql) {
+				continue
+			}
+			b.WriteString(sql[at:tok.Start])
+			b.WriteString("?")
+			at = int(tok.End)
+		}
+	}
+	b.WriteString(sql[at:])
+	return b.String(), nil
+}

@@ -475,3 +475,16 @@ func TestMayHoldLongIdentifier(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`ALTER TABLE "t" ADD COLUMN "c" timestamptz DEFAULT '2026-11-22T10:00:00+00:00'::timestamptz NOT NULL`, `ALTER TABLE "t" ADD COLUMN "c" timestamptz DEFAULT ?::timestamptz NOT NULL`},
+		{`SELECT 1, 2.5, 'x', B'101', X'1F' FROM "t" WHERE "a" = 'it''s'`, `SELECT ?, ?, ?, ?, ? FROM "t" WHERE "a" = ?`},
+		{`CREATE INDEX "i" ON "t" ("c")`, `CREATE INDEX "i" ON "t" ("c")`},
+	} {
+		got, err := Normalize(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("Normalize(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
