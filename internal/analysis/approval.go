@@ -40,10 +40,13 @@ type Approval struct {
 
 // Approvers.
 const (
-	ByAllowList  = "ZDCD_ALLOW"
-	ByLedger     = "zdcd-release approve"
-	ByMigration  = "migration"
-	BySQLComment = "SQL comment"
+	ByAllowList = "ZDCD_ALLOW"
+	ByLedger    = "zdcd-release approve"
+	// ByNightlyWindow is an approval `zdcd-release nightly` recorded for the one re-release of a
+	// refused slug it triggers.
+	ByNightlyWindow = "zdcd-release nightly"
+	ByMigration     = "migration"
+	BySQLComment    = "SQL comment"
 )
 
 // InvalidExemption is reported for an exemption that names no known rule or gives no reason.

@@ -97,3 +97,13 @@ func isKebab(s string) bool {
 	}
 	return s[0] >= 'a' && s[0] <= 'z'
 }
+
+// ParseAllow parses one app.migration[:rule] (the syntax of a ZDCD_ALLOW item), for commands
+// that take migrations as arguments.
+func ParseAllow(item string) (Allow, error) {
+	a, problem := parseAllowItem(strings.TrimSpace(item))
+	if problem != "" {
+		return Allow{}, fmt.Errorf("%s; %s", problem, allowExample)
+	}
+	return a, nil
+}

@@ -28,6 +28,9 @@ type Backuper interface {
 	RestoreCommand(b Backup) string
 	// Describe says where backups go, for the log.
 	Describe() string
+	// Find returns an earlier backup by its ID (a ledger's backup_id), for a restore later: the
+	// nightly window's and rollback's.
+	Find(ctx context.Context, id string) (Backup, error)
 }
 
 // HerokuBackups is the part of the Heroku Postgres backups client the release uses
@@ -36,6 +39,7 @@ type HerokuBackups interface {
 	DatabaseAddon(ctx context.Context, app, configVar string) (heroku.Addon, error)
 	Backup(ctx context.Context, db heroku.Addon, progress io.Writer) (heroku.Transfer, error)
 	Restore(ctx context.Context, db heroku.Addon, backupURL string, progress io.Writer) (heroku.Transfer, error)
+	Transfers(ctx context.Context, db heroku.Addon) ([]heroku.Transfer, error)
 }
 
 var _ HerokuBackups = (*heroku.Client)(nil)
@@ -86,6 +90,26 @@ func (h *herokuBackuper) Restore(ctx context.Context, b Backup) error {
 	}
 	_, err = h.c.Restore(ctx, a, b.ref, h.progress)
 	return err
+}
+
+func (h *herokuBackuper) Find(ctx context.Context, id string) (Backup, error) {
+	a, err := h.resolve(ctx)
+	if err != nil {
+		return Backup{}, err
+	}
+	ts, err := h.c.Transfers(ctx, a)
+	if err != nil {
+		return Backup{}, err
+	}
+	for _, t := range ts {
+		if t.Name == id && t.IsBackup() {
+			if !t.Succeeded {
+				return Backup{}, fmt.Errorf("backup %s of %s did not succeed", id, a.Name)
+			}
+			return Backup{ID: t.Name, Location: "heroku:" + a.Name, ref: t.ToURL}, nil
+		}
+	}
+	return Backup{}, fmt.Errorf("backup %s of %s not found (Heroku keeps a plan's limited number of backups: `heroku pg:backups --app %s`)", id, a.Name, h.app)
 }
 
 func (h *herokuBackuper) RestoreCommand(b Backup) string {

@@ -3,6 +3,8 @@ package release
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/zdcd/zdcd/internal/pgbackup"
 )
@@ -28,6 +30,14 @@ func (l *localBackuper) Capture(ctx context.Context) (Backup, error) {
 
 func (l *localBackuper) Restore(ctx context.Context, b Backup) error {
 	return l.d.Restore(ctx, pgbackup.Backup{ID: b.ID, Path: b.ref})
+}
+
+func (l *localBackuper) Find(ctx context.Context, id string) (Backup, error) {
+	path := filepath.Join(l.d.Dir, filepath.Base(id))
+	if _, err := os.Stat(path); err != nil {
+		return Backup{}, fmt.Errorf("backup %s: %w", id, err)
+	}
+	return Backup{ID: id, Location: path, ref: path}, nil
 }
 
 func (l *localBackuper) RestoreCommand(b Backup) string {

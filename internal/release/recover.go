@@ -190,6 +190,8 @@ func (f *Flow) rewriteLedger(ctx context.Context, applied []plan.MigrationKey) {
 	if err := f.Ledger.Put(ctx, f.restored); err != nil {
 		f.say("warning: could not rewrite this run in the ledger after the restore: %v", err)
 	}
+	// The restore also brought back the nightly approvals this run had consumed.
+	f.consumeNightly(ctx)
 }
 
 // scaleDown scales every process type but web (and release) to 0, remembering the quantities.

@@ -81,6 +81,7 @@ type Ledger interface {
 	Put(ctx context.Context, d *ledger.Detail) error
 	Run(ctx context.Context, id int64) (*ledger.Detail, error)
 	ApprovalsFor(ctx context.Context, migrations []plan.MigrationKey) ([]ledger.Approval, error)
+	ConsumeApprovals(ctx context.Context, ids []int64, runID int64) error
 }
 
 var _ Ledger = (*ledger.Postgres)(nil)
@@ -122,6 +123,10 @@ type Flow struct {
 	before  []plan.MigrationKey
 	// restored is the run as recorded before a restore rolled the ledger back (nil until then).
 	restored *ledger.Detail
+	// approvals are the ledger approvals in force that match the pending migrations; stale those
+	// whose migration changed since.
+	approvals map[plan.MigrationKey][]ledger.Approval
+	stale     []ledger.Approval
 }
 
 func (f *Flow) now() time.Time {
@@ -196,9 +201,11 @@ func (f *Flow) Run(ctx context.Context) error {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("write report: %w", err))
 	}
 	fmt.Fprintln(f.Out)
+	f.reportStale()
 	if !a.Result.Allowed() {
 		return f.refuse(ctx)
 	}
+	f.consumeNightly(ctx)
 	if a.Result.Initial && !a.Result.Safe && !a.Result.Nightly {
 		f.say("First deploy: the database has no applied migration, so no release serves from it and nothing can break; applying everything.")
 	}
@@ -212,22 +219,64 @@ func (f *Flow) Run(ctx context.Context) error {
 	return f.migrate(ctx, a)
 }
 
-// ledgerApprovals reads the reviewed approvals `zdcd-release approve` recorded.
+// ledgerApprovals reads the approvals `zdcd-release approve` and `zdcd-release nightly` recorded.
+// An approval covers a migration only while its digest is the pending migration's: a migration
+// edited after review is a different plan, and its approval is reported as stale instead.
 func (f *Flow) ledgerApprovals(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error) {
 	keys := make([]plan.MigrationKey, 0, len(pl.Migrations))
-	for _, m := range pl.Migrations {
+	digests := map[plan.MigrationKey]string{}
+	for i := range pl.Migrations {
+		m := &pl.Migrations[i]
 		keys = append(keys, m.Key())
+		digests[m.Key()] = m.Digest()
 	}
 	found, err := f.Ledger.ApprovalsFor(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: read approvals: %w", err)
 	}
 	out := make([]analysis.Allow, 0, len(found))
+	f.approvals = map[plan.MigrationKey][]ledger.Approval{}
 	for _, ap := range found {
-		out = append(out, analysis.Allow{App: ap.App, Migration: ap.Name, Rule: ap.Rule, By: analysis.ByLedger,
-			Reason: fmt.Sprintf("%s (approved by %s, approval #%d)", ap.Reason, ap.ApprovedBy, ap.ID)})
+		if ap.Digest != digests[ap.Key()] {
+			f.stale = append(f.stale, ap)
+			continue
+		}
+		by := analysis.ByLedger
+		if ap.Source == ledger.ApprovalByNightly {
+			by = analysis.ByNightlyWindow
+		}
+		out = append(out, analysis.Allow{App: ap.App, Migration: ap.Name, Rule: ap.Rule, By: by,
+			Reason: fmt.Sprintf("%s (approved by %s, approval #%d, until %s)", ap.Reason, ap.ApprovedBy, ap.ID, ap.ExpiresAt.UTC().Format(time.RFC3339))})
+		f.approvals[ap.Key()] = append(f.approvals[ap.Key()], ap)
 	}
 	return out, nil
+}
+
+// reportStale says which approvals no longer match their migration.
+func (f *Flow) reportStale() {
+	for _, ap := range f.stale {
+		fmt.Fprintf(f.Out, "Approval #%d of %s (by %s) does not cover it: the migration changed since it was approved. Review it again and approve the new version.\n",
+			ap.ID, ap.Key(), ap.ApprovedBy)
+	}
+}
+
+// consumeNightly marks the nightly window's approvals this run uses as consumed: each covers one
+// re-release, not every later one.
+func (f *Flow) consumeNightly(ctx context.Context) {
+	var ids []int64
+	for _, m := range f.result.Migrations {
+		for _, ap := range f.approvals[m.Migration.Key()] {
+			if ap.Source == ledger.ApprovalByNightly {
+				ids = append(ids, ap.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if err := f.Ledger.ConsumeApprovals(ctx, ids, f.runID); err != nil {
+		f.say("warning: could not mark the nightly approvals used: %v", err)
+	}
 }
 
 // refuse records the refusal and says how to ship the plan.
