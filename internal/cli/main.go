@@ -65,7 +65,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"release", "the release phase: refuse unsafe migrations, back up, migrate under lock timeouts, recover on failure", runRelease},
+		{"nightly", "the Heroku Scheduler job: in the nightly window, release a refused release again with its unsafe migrations approved", runNightly},
 		{"approve", "record a reviewed approval of an unsafe migration's exact plan, with a reason and an expiry; --list shows them", runApprove},
+		{"rollback", "roll the app back to an earlier release, restoring the database behind maintenance mode when its code cannot run on the current schema; a dry run unless --confirm APP", runRollback},
 		{"check", "print the pending migrations, the SQL they run and a verdict; exit 1 if any is unsafe", runCheck},
 		{"lint", "judge SQL files, or the Django project's migrations, without a database (for CI)", runLint},
 		{"history", "list the runs the ledger recorded (release, nightly), newest first; a run id shows it in full", runHistory},

@@ -136,6 +136,13 @@ type Config struct {
 	// temporary directory.
 	BackupDir string
 
+	// NightlyWindow is ZDCD_NIGHTLY_WINDOW: when `zdcd-release nightly` may deploy; nil means
+	// any time.
+	NightlyWindow *Window
+	// NightlyReleaseTimeout is ZDCD_NIGHTLY_RELEASE_TIMEOUT: how long the nightly run waits for
+	// the release it created (its release phase) and then for its dynos.
+	NightlyReleaseTimeout time.Duration
+
 	// set records the variables given a non-empty value in the environment, for Print.
 	set map[string]bool
 }
@@ -169,6 +176,8 @@ type env struct {
 	ReleaseLockWait   *string `envconfig:"ZDCD_RELEASE_LOCK_WAIT"`
 	Backup            *string `envconfig:"ZDCD_BACKUP"`
 	BackupDir         *string `envconfig:"ZDCD_BACKUP_DIR"`
+	NightlyWindow     *string `envconfig:"ZDCD_NIGHTLY_WINDOW"`
+	NightlyTimeout    *string `envconfig:"ZDCD_NIGHTLY_RELEASE_TIMEOUT"`
 }
 
 // Error is a missing or malformed variable. Its message is one line: the variable's name followed
@@ -227,6 +236,8 @@ func Defaults() *Config {
 		ReleaseLockWait:   DefaultReleaseLockWait,
 		Backup:            DefaultBackup,
 		set:               map[string]bool{},
+
+		NightlyReleaseTimeout: DefaultNightlyReleaseTimeout,
 	}
 }
 
@@ -380,6 +391,16 @@ func Load() (*Config, error) {
 	if v, ok := l.value("ZDCD_BACKUP_DIR", e.BackupDir); ok {
 		c.BackupDir = v
 	}
+
+	if v, ok := l.value("ZDCD_NIGHTLY_WINDOW", e.NightlyWindow); ok {
+		w, err := ParseWindow(v)
+		if err != nil {
+			l.fail("ZDCD_NIGHTLY_WINDOW", "is invalid: "+err.Error())
+		} else {
+			c.NightlyWindow = w
+		}
+	}
+	c.NightlyReleaseTimeout = l.duration("ZDCD_NIGHTLY_RELEASE_TIMEOUT", e.NightlyTimeout, c.NightlyReleaseTimeout, positive)
 
 	switch len(l.errs) {
 	case 0:

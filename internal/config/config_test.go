@@ -66,6 +66,8 @@ func TestLoadDefaults(t *testing.T) {
 		LockWait:          30 * time.Second,
 		ReleaseLockWait:   10 * time.Minute,
 		Backup:            BackupAlways,
+
+		NightlyReleaseTimeout: time.Hour,
 	}
 	if got := withoutSources(c); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", got, want)
@@ -207,6 +209,11 @@ func TestLoad(t *testing.T) {
 		{name: "backup unsafe-only", env: map[string]string{"ZDCD_BACKUP": "Unsafe-Only"}, want: func(c *Config) { c.Backup = BackupUnsafeOnly }},
 		{name: "backup invalid", env: map[string]string{"ZDCD_BACKUP": "sometimes"}, err: `ZDCD_BACKUP is invalid: "sometimes"; expected always, never or unsafe-only`},
 		{name: "backup dir", env: map[string]string{"ZDCD_BACKUP_DIR": "/tmp/backups"}, want: func(c *Config) { c.BackupDir = "/tmp/backups" }},
+
+		// Nightly (the window's parsing has its own test).
+		{name: "nightly release timeout", env: map[string]string{"ZDCD_NIGHTLY_RELEASE_TIMEOUT": "90m"}, want: func(c *Config) { c.NightlyReleaseTimeout = 90 * time.Minute }},
+		{name: "nightly release timeout zero", env: map[string]string{"ZDCD_NIGHTLY_RELEASE_TIMEOUT": "0"}, err: `ZDCD_NIGHTLY_RELEASE_TIMEOUT is invalid: "0" is zero; ` + posDur},
+		{name: "nightly window garbage", env: map[string]string{"ZDCD_NIGHTLY_WINDOW": "nights"}, err: `ZDCD_NIGHTLY_WINDOW is invalid: "nights" is not a range and a zone; expected "HH:MM-HH:MM Zone" with an IANA zone, such as "02:00-05:00 Europe/Paris"`},
 
 		// Several errors at once: every one, in Print's order, one per line.
 		{name: "several errors", env: map[string]string{"ZDCD_BACKUP": "x", "NIGHTLY_BUILD": "maybe", "DATABASE_URL": "postgres://h"},

@@ -96,6 +96,10 @@ func (c *Config) Settings() []Setting {
 	group = "Backup"
 	add("ZDCD_BACKUP", string(c.Backup), true, "")
 	add("ZDCD_BACKUP_DIR", c.BackupDir, true, "a temporary directory")
+
+	group = "Nightly"
+	add("ZDCD_NIGHTLY_WINDOW", c.NightlyWindow.String(), true, "any time")
+	add("ZDCD_NIGHTLY_RELEASE_TIMEOUT", formatDuration(c.NightlyReleaseTimeout), true, "")
 	return out
 }
 

@@ -65,6 +65,10 @@ ZDCD_RELEASE_LOCK_WAIT=10m (default)
 # Backup
 ZDCD_BACKUP=always
 ZDCD_BACKUP_DIR=(default: a temporary directory)
+
+# Nightly
+ZDCD_NIGHTLY_WINDOW=(default: any time)
+ZDCD_NIGHTLY_RELEASE_TIMEOUT=1h (default)
 `
 	if b.String() != want {
 		t.Errorf("Print:\n%s\nwant:\n%s", b.String(), want)

@@ -66,6 +66,8 @@ const (
 	CommandRelease Command = "release"
 	CommandNightly Command = "nightly"
 	CommandCheck   Command = "check"
+	// CommandRollback is `zdcd-release rollback --confirm`.
+	CommandRollback Command = "rollback"
 )
 
 // Verdict is the release's verdict on its plan.
@@ -123,12 +125,14 @@ const (
 	// OutcomeFailed: the run stopped before migrating (the plan could not be made, the
 	// configuration was wrong, the release lock was busy); nothing was changed.
 	OutcomeFailed Outcome = "failed"
+	// OutcomeRolledBack: `rollback` rolled the app back (restoring the database when needed).
+	OutcomeRolledBack Outcome = "rolled-back"
 )
 
 var outcomes = map[Outcome]bool{
 	OutcomeNothingPending: true, OutcomeApplied: true, OutcomeRefused: true, OutcomeMigrationFailed: true,
 	OutcomeRestored: true, OutcomeRecoveryFailed: true, OutcomeInterrupted: true,
-	OutcomeBackupFailed: true, OutcomeFailed: true,
+	OutcomeBackupFailed: true, OutcomeFailed: true, OutcomeRolledBack: true,
 }
 
 // Succeeded reports an outcome after which the database holds the release's schema.
@@ -388,7 +392,7 @@ func Scrub(s string) string {
 
 func validCommand(c Command) error {
 	switch c {
-	case CommandRelease, CommandNightly, CommandCheck:
+	case CommandRelease, CommandNightly, CommandCheck, CommandRollback:
 		return nil
 	}
 	return fmt.Errorf("ledger: unknown command %q", c)

@@ -507,7 +507,7 @@ func (p *Postgres) FinishAbandoned(ctx context.Context, current int64) (int, err
 	err := p.write(ctx, "close abandoned runs", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE zdcd_ledger.runs SET outcome = 'interrupted', error = CASE WHEN error = ''
 			THEN 'the run ended without recording an outcome (process killed?)' ELSE error END
-			WHERE outcome = '' AND command IN ('release', 'nightly') AND id <> $1`, current)
+			WHERE outcome = '' AND command IN ('release', 'nightly', 'rollback') AND id <> $1`, current)
 		n = tag.RowsAffected()
 		return err
 	})

@@ -1,0 +1,478 @@
+// Package rollback is `zdcd-release rollback`: roll the app back to an earlier release through
+// the Platform API and, when the releases being undone applied migrations the target's code
+// cannot run against, restore the backup taken before the first of them, under maintenance mode.
+//
+// Decisions:
+//
+//   - Dry run by default: it prints what it would do (the target, the migrations being undone,
+//     whether a restore is needed, which backup, what data a restore discards) and changes
+//     nothing. `--confirm <app>` acts, as Heroku's CLI asks for destructive commands.
+//   - Which migrations were applied by which release comes from the ledger: the applied sets of
+//     the release phase (and nightly) runs of the releases being undone. A migration is
+//     backward compatible when its recorded plan had no unsafe finding; when all of them are,
+//     the target's code runs against the current schema: no restore, no downtime.
+//   - Otherwise the backup of the first undone release's run (taken before its migrations) is
+//     restored: maintenance on → every non-web process type to 0 → restore → the applied set
+//     checked against that run's set before → the ledger's later runs written back (the restore
+//     rolled them back too) → the Platform API rollback, whose release phase (the target's code)
+//     finds nothing pending → workers back → maintenance off. Writes since that backup are lost,
+//     and the dry run says so with the backup's time.
+//   - No ledger record of a plan, or no backup where a restore is needed: refused (exit 1),
+//     nothing changed, with the manual route.
+//   - Any failure after acting: exit 4 with the state and the commands to finish.
+package rollback
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/database"
+	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/release"
+)
+
+// Releases is the part of the Platform API a rollback uses (*heroku.Client).
+type Releases interface {
+	Releases(ctx context.Context, app string, max int) ([]heroku.Release, error)
+	Rollback(ctx context.Context, app, target string) (heroku.Release, error)
+	WaitRelease(ctx context.Context, app, id string, poll time.Duration) (heroku.Release, error)
+}
+
+var _ Releases = (*heroku.Client)(nil)
+
+// Ledger is the part of the ledger a rollback reads and writes (*ledger.Postgres).
+type Ledger interface {
+	History(ctx context.Context, limit int) ([]ledger.RunSummary, error)
+	Run(ctx context.Context, id int64) (*ledger.Detail, error)
+	StartRun(ctx context.Context, info ledger.RunInfo) (int64, error)
+	RecordStep(ctx context.Context, runID int64, s ledger.Step) error
+	FinishRun(ctx context.Context, runID int64, outcome ledger.Outcome, exitCode int, errText string) error
+	Put(ctx context.Context, d *ledger.Detail) error
+}
+
+// Flow is one rollback.
+type Flow struct {
+	Config   *config.Config
+	DB       *database.DB
+	Ledger   Ledger
+	Platform release.Platform
+	Releases Releases
+	Backups  release.Backuper
+	// To is the target release ("v41" or "41"); empty means the release before the current one.
+	To string
+	// Confirm is the app name typed back: acting needs it; anything else is a dry run.
+	Confirm string
+	Out     io.Writer
+	// ReleaseTimeout bounds the wait for the rollback release's release phase.
+	ReleaseTimeout time.Duration
+	Info           ledger.RunInfo
+}
+
+// Plan is what a rollback will do.
+type Plan struct {
+	Current, Target heroku.Release
+	// Undone are the migrations the releases after the target applied, in order, and
+	// Incompatible those the target's code may not run against.
+	Undone, Incompatible []plan.MigrationKey
+	// Backup is the backup to restore (nil when no restore is needed), taken by run BackupRun
+	// before its migrations; Expected is the applied set it holds.
+	Backup    *release.Backup
+	BackupRun *ledger.Detail
+	Expected  []plan.MigrationKey
+}
+
+// Restore reports whether the rollback restores the database.
+func (p *Plan) Restore() bool { return len(p.Incompatible) > 0 }
+
+// Run plans the rollback, prints it, and acts when confirmed.
+func (f *Flow) Run(ctx context.Context) error {
+	p, err := f.plan(ctx)
+	if err != nil {
+		return err
+	}
+	f.print(p)
+	if f.Confirm != f.Config.AppName {
+		if f.Confirm != "" {
+			return &release.Error{Code: 2, Err: fmt.Errorf("--confirm %q does not match the app %s: nothing was done", f.Confirm, f.Config.AppName)}
+		}
+		fmt.Fprintf(f.Out, "\nDry run: nothing was changed. To do it: zdcd-release rollback --to v%d --confirm %s\n", p.Target.Version, f.Config.AppName)
+		return nil
+	}
+	return f.act(ctx, p)
+}
+
+// plan finds the target, the migrations undone, and the backup a restore needs.
+func (f *Flow) plan(ctx context.Context) (*Plan, error) {
+	app := f.Config.AppName
+	rels, err := f.Releases.Releases(ctx, app, 200)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{}
+	for _, r := range rels {
+		if r.Current {
+			p.Current = r
+			break
+		}
+	}
+	if p.Current.ID == "" {
+		return nil, fmt.Errorf("app %s has no current release", app)
+	}
+	want := 0
+	if f.To != "" {
+		v, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(f.To), "v"))
+		if err != nil || v <= 0 {
+			return nil, &release.Error{Code: 2, Err: fmt.Errorf("--to %q: use a release version such as v41", f.To)}
+		}
+		want = v
+	}
+	for _, r := range rels { // newest first
+		if r.Version >= p.Current.Version || (want != 0 && r.Version != want) {
+			continue
+		}
+		if want == 0 && r.Status != "succeeded" {
+			continue
+		}
+		p.Target = r
+		break
+	}
+	switch {
+	case p.Target.ID == "" && want != 0:
+		return nil, &release.Error{Code: 2, Err: fmt.Errorf("--to v%d: no such release before the current v%d of %s (`heroku releases --app %s`)", want, p.Current.Version, app, app)}
+	case p.Target.ID == "":
+		return nil, &release.Error{Code: 1, Err: fmt.Errorf("%s has no succeeded release before v%d to roll back to", app, p.Current.Version)}
+	case p.Target.Status != "succeeded":
+		return nil, &release.Error{Code: 1, Err: fmt.Errorf("v%d is %s: Heroku rolls back only to a succeeded release (expired releases have lost their slug)", p.Target.Version, p.Target.Status)}
+	}
+	return p, f.planDatabase(ctx, p)
+}
+
+// planDatabase reads from the ledger what the releases after the target applied.
+func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
+	runs, err := f.Ledger.History(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	// Oldest first: the first run that applied something holds the backup to restore.
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if r.ReleaseVersion <= p.Target.Version || r.ReleaseVersion > p.Current.Version || r.Applied == 0 ||
+			(r.Command != ledger.CommandRelease && r.Command != ledger.CommandNightly) {
+			continue
+		}
+		d, err := f.Ledger.Run(ctx, r.ID)
+		if err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+		applied := d.Applied()
+		if len(applied) == 0 {
+			continue
+		}
+		unsafe := map[plan.MigrationKey]bool{}
+		for _, m := range d.Migrations {
+			for _, fd := range m.Findings {
+				if fd.Severity == analysis.Unsafe {
+					unsafe[m.Key()] = true
+				}
+			}
+		}
+		for _, k := range applied {
+			p.Undone = append(p.Undone, k)
+			if unsafe[k] {
+				if p.BackupRun == nil {
+					p.BackupRun = d
+				}
+				p.Incompatible = append(p.Incompatible, k)
+			}
+		}
+	}
+	if !p.Restore() {
+		return nil
+	}
+	// Restore from the backup taken before the first migration being undone, not merely before
+	// the first incompatible one: the target's schema is the one before all of them.
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if r.ReleaseVersion > p.Target.Version && r.ReleaseVersion <= p.Current.Version && r.Applied > 0 &&
+			(r.Command == ledger.CommandRelease || r.Command == ledger.CommandNightly) {
+			d, err := f.Ledger.Run(ctx, r.ID)
+			if err != nil {
+				return fmt.Errorf("ledger: %w", err)
+			}
+			p.BackupRun = d
+			break
+		}
+	}
+	if p.BackupRun.BackupID == "" {
+		return &release.Error{Code: 1, Err: fmt.Errorf("rolling back to v%d needs a restore (%s cannot run under the old code), but run %d of v%d took no backup (ZDCD_BACKUP): nothing was changed; restore by hand from a backup of your choice, then roll back",
+			p.Target.Version, keyList(p.Incompatible), p.BackupRun.ID, p.BackupRun.ReleaseVersion)}
+	}
+	b, err := f.Backups.Find(ctx, p.BackupRun.BackupID)
+	if err != nil {
+		return &release.Error{Code: 1, Err: fmt.Errorf("rolling back to v%d needs backup %s, which cannot be used: %v; nothing was changed", p.Target.Version, p.BackupRun.BackupID, err)}
+	}
+	p.Backup = &b
+	p.Expected = p.BackupRun.Before
+	return nil
+}
+
+func (f *Flow) print(p *Plan) {
+	w := f.Out
+	fmt.Fprintf(w, "Rollback of %s: v%d (current) → v%d (%s).\n", f.Config.AppName, p.Current.Version, p.Target.Version, p.Target.Description)
+	switch {
+	case len(p.Undone) == 0:
+		fmt.Fprintln(w, "No migration was applied since v"+strconv.Itoa(p.Target.Version)+" (per the ledger): the code is rolled back, the database stays as it is.")
+	case !p.Restore():
+		fmt.Fprintf(w, "Migrations applied since: %s.\n", keyList(p.Undone))
+		fmt.Fprintln(w, "All of them are backward compatible: v"+strconv.Itoa(p.Target.Version)+"'s code runs against the current schema. No restore, no downtime; they stay applied.")
+	default:
+		fmt.Fprintf(w, "Migrations applied since: %s.\n", keyList(p.Undone))
+		fmt.Fprintf(w, "v%d's code may not run against: %s. The database must go back too:\n", p.Target.Version, keyList(p.Incompatible))
+		fmt.Fprintf(w, "  restore backup %s, taken by run %d (v%d) at %s before its migrations,\n", p.Backup.ID, p.BackupRun.ID, p.BackupRun.ReleaseVersion, p.BackupRun.StartedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintln(w, "  behind maintenance mode with the worker dynos stopped.")
+		fmt.Fprintln(w, "  EVERYTHING WRITTEN TO THE DATABASE SINCE THAT BACKUP IS LOST.")
+	}
+}
+
+// act does the rollback.
+func (f *Flow) act(ctx context.Context, p *Plan) error {
+	app := f.Config.AppName
+	id, err := f.Ledger.StartRun(ctx, f.Info)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	st := &state{flow: f, runID: id, stopped: map[string]int{}}
+	if p.Restore() {
+		if err := f.restore(ctx, p, st); err != nil {
+			return st.humanMustAct(ctx, p, err)
+		}
+	}
+	started := time.Now()
+	r, err := f.Releases.Rollback(ctx, app, strconv.Itoa(p.Target.Version))
+	if err == nil {
+		fmt.Fprintf(f.Out, "-----> Rollback release v%d created; waiting for its release phase.\n", r.Version)
+		wctx, cancel := context.WithTimeout(ctx, f.releaseTimeout())
+		r, err = f.Releases.WaitRelease(wctx, app, r.ID, 0)
+		cancel()
+		if err == nil && r.Status != "succeeded" {
+			err = fmt.Errorf("release v%d is %s (`heroku releases:output v%d --app %s` shows why)", r.Version, r.Status, r.Version, app)
+		}
+	}
+	st.step(ctx, "rollback", started, err)
+	if err != nil {
+		if !p.Restore() {
+			e := &release.Error{Code: 3, Err: fmt.Errorf("rollback to v%d failed, v%d keeps running and the database was not touched: %w", p.Target.Version, p.Current.Version, err)}
+			_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), id, ledger.OutcomeFailed, 3, e.Error())
+			return e
+		}
+		return st.humanMustAct(ctx, p, fmt.Errorf("the database was restored, but the rollback release failed: %w", err))
+	}
+	st.rolledBack = true
+	if err := st.bringBack(ctx); err != nil {
+		return st.humanMustAct(ctx, p, err)
+	}
+	fmt.Fprintf(f.Out, "Rolled back to v%d's code", p.Target.Version)
+	if p.Restore() {
+		fmt.Fprintf(f.Out, " and backup %s", p.Backup.ID)
+	}
+	fmt.Fprintln(f.Out, ".")
+	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), id, ledger.OutcomeRolledBack, 0, "")
+	return nil
+}
+
+func (f *Flow) releaseTimeout() time.Duration {
+	if f.ReleaseTimeout > 0 {
+		return f.ReleaseTimeout
+	}
+	return time.Hour
+}
+
+// state is what the rollback did to the app so far.
+type state struct {
+	flow                 *Flow
+	runID                int64
+	maintenanceOn, wasOn bool
+	stopped              map[string]int
+	restored, rolledBack bool
+	// later are the ledger's runs the restore rolled back, written again afterwards.
+	later []*ledger.Detail
+}
+
+func (s *state) step(ctx context.Context, name string, started time.Time, err error) {
+	detail := ""
+	if err != nil {
+		detail = err.Error()
+	}
+	_ = s.flow.Ledger.RecordStep(context.WithoutCancel(ctx), s.runID, ledger.Step{Name: name, Started: started, Finished: time.Now(), OK: err == nil, Detail: detail})
+}
+
+// restore brings the database back to the backup, behind maintenance mode.
+func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
+	app := f.Config.AppName
+	// The release lock keeps a release phase from migrating while the database is replaced.
+	if err := release.AcquireLock(ctx, f.DB.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
+		return err
+	}
+	defer release.ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn)
+
+	started := time.Now()
+	info, err := f.Platform.AppInfo(ctx, app)
+	if err == nil {
+		st.wasOn = info.Maintenance
+		if !info.Maintenance {
+			_, err = f.Platform.SetMaintenance(ctx, app, true)
+		}
+	}
+	st.step(ctx, "maintenance-on", started, err)
+	if err != nil {
+		return fmt.Errorf("maintenance mode could not be switched on (%w), so nothing was restored", err)
+	}
+	st.maintenanceOn = !st.wasOn
+	fmt.Fprintln(f.Out, "-----> Maintenance mode on.")
+	started = time.Now()
+	err = release.StopWorkers(ctx, f.Platform, app, st.stopped)
+	st.step(ctx, "scale-down", started, err)
+	if err != nil {
+		return fmt.Errorf("the worker dynos could not be stopped (%w), so nothing was restored", err)
+	}
+
+	// The restore rolls the ledger back to the backup's moment: keep the runs since, to write
+	// them back.
+	runs, err := f.Ledger.History(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	for _, r := range runs {
+		if r.ID < p.BackupRun.ID {
+			continue
+		}
+		d, err := f.Ledger.Run(ctx, r.ID)
+		if err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+		st.later = append(st.later, d)
+	}
+
+	fmt.Fprintf(f.Out, "-----> Restoring backup %s\n", p.Backup.ID)
+	started = time.Now()
+	err = f.Backups.Restore(ctx, *p.Backup)
+	if err == nil {
+		var now []plan.MigrationKey
+		if now, err = f.DB.AppliedMigrations(ctx); err == nil && !sameKeys(now, p.Expected) {
+			err = fmt.Errorf("after the restore the database has %d applied migrations, the backup's run started with %d", len(now), len(p.Expected))
+		}
+	}
+	if err != nil {
+		st.step(ctx, "restore", started, err)
+		return fmt.Errorf("the restore of backup %s failed: %w", p.Backup.ID, err)
+	}
+	st.restored = true
+	for i := len(st.later) - 1; i >= 0; i-- {
+		if perr := f.Ledger.Put(ctx, st.later[i]); perr != nil {
+			fmt.Fprintf(f.Out, "       warning: could not write run %d back into the ledger: %v\n", st.later[i].ID, perr)
+		}
+	}
+	st.step(ctx, "restore", started, nil)
+	fmt.Fprintf(f.Out, "-----> Restored backup %s; the database holds v%d's schema.\n", p.Backup.ID, p.Target.Version)
+	return nil
+}
+
+// bringBack starts the workers again and switches maintenance mode off.
+func (s *state) bringBack(ctx context.Context) error {
+	f := s.flow
+	if len(s.stopped) > 0 {
+		started := time.Now()
+		err := release.StartWorkers(ctx, f.Platform, f.Config.AppName, s.stopped, f.Out)
+		s.step(ctx, "scale-up", started, err)
+		if err != nil {
+			return err
+		}
+	}
+	if s.maintenanceOn {
+		started := time.Now()
+		_, err := f.Platform.SetMaintenance(ctx, f.Config.AppName, false)
+		s.step(ctx, "maintenance-off", started, err)
+		if err != nil {
+			return fmt.Errorf("maintenance mode could not be switched off: %w", err)
+		}
+		s.maintenanceOn = false
+		fmt.Fprintln(f.Out, "-----> Maintenance mode off.")
+	}
+	return nil
+}
+
+// humanMustAct states where the rollback stopped and how to finish it: exit 4.
+func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
+	f, app, w := s.flow, s.flow.Config.AppName, s.flow.Out
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "!!!!!! ROLLBACK INCOMPLETE: a human must act.")
+	fmt.Fprintf(w, "  Problem:   %v.\n", cause)
+	switch {
+	case s.restored:
+		fmt.Fprintf(w, "  Database:  restored from backup %s (v%d's schema).\n", p.Backup.ID, p.Target.Version)
+	case p.Restore():
+		fmt.Fprintf(w, "  Database:  NOT restored (still holds %s).\n", keyList(p.Incompatible))
+	}
+	if s.rolledBack {
+		fmt.Fprintf(w, "  Code:      rolled back to v%d.\n", p.Target.Version)
+	} else {
+		fmt.Fprintf(w, "  Code:      v%d is still the current release.\n", p.Current.Version)
+	}
+	switch {
+	case s.maintenanceOn:
+		fmt.Fprintln(w, "  App:       maintenance mode is ON (switched on by zdcd).")
+	case s.wasOn:
+		fmt.Fprintln(w, "  App:       maintenance mode is on (it was on before).")
+	}
+	if len(s.stopped) > 0 {
+		fmt.Fprintf(w, "  Workers:   scaled to 0 by zdcd.\n")
+	}
+	fmt.Fprintln(w, "  To finish by hand:")
+	if p.Restore() && !s.restored {
+		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*p.Backup))
+	}
+	if !s.rolledBack {
+		fmt.Fprintf(w, "    heroku rollback v%d --app %s\n", p.Target.Version, app)
+	}
+	for _, c := range release.ScaleCommands(app, s.stopped) {
+		fmt.Fprintf(w, "    %s\n", c)
+	}
+	if s.maintenanceOn {
+		fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", app)
+	}
+	e := &release.Error{Code: 4, Err: fmt.Errorf("rollback incomplete, a human must act: %w", cause)}
+	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), s.runID, ledger.OutcomeRecoveryFailed, 4, e.Error())
+	return e
+}
+
+func keyList(keys []plan.MigrationKey) string {
+	s := make([]string, len(keys))
+	for i, k := range keys {
+		s[i] = k.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func sameKeys(a, b []plan.MigrationKey) bool {
+	in := map[plan.MigrationKey]int{}
+	for _, k := range a {
+		in[k]++
+	}
+	for _, k := range b {
+		in[k]--
+	}
+	for _, n := range in {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
