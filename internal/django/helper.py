@@ -30,6 +30,7 @@ import datetime
 import decimal
 import enum
 import functools
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -1030,6 +1031,13 @@ class Planner:
         if source:
             out["file"] = relpath(source, self.project_dir)
         code_obj = getattr(target, "__code__", None)
+        # The function's source text, hashed: an approval of the plan (its digest) must not
+        # survive an edit of the function's body under the same name.
+        try:
+            text = inspect.getsource(target if code_obj is not None else type(target))
+            out["source_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        except (OSError, TypeError):
+            pass
         if code_obj is not None:
             out["line"] = code_obj.co_firstlineno
         else:

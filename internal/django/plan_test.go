@@ -102,6 +102,17 @@ func TestPlanFreshDatabase(t *testing.T) {
 				Line:     lineOf(t, dir, file, "def clear_generated_skus", 1),
 			},
 		}
+		// The source hashes are SHA-256 hex, one per function (the digest of the plan uses the
+		// forward one); the rest is compared as is.
+		fwd, rev := op.Python.SourceSHA256, ""
+		if op.Python.Reverse != nil {
+			rev = op.Python.Reverse.SourceSHA256
+			op.Python.Reverse.SourceSHA256 = ""
+		}
+		if len(fwd) != 64 || len(rev) != 64 || fwd == rev {
+			t.Errorf("source hashes %q, %q: want two different SHA-256 hex digests", fwd, rev)
+		}
+		op.Python.SourceSHA256 = ""
 		if !reflect.DeepEqual(op.Python, want) {
 			t.Errorf("python = %+v / %+v\nwant %+v / %+v", op.Python, op.Python.Reverse, want, want.Reverse)
 		}

@@ -45,8 +45,8 @@ var behaviourArgs = []string{"atomic", "hints"}
 // backwards: it restores), and state-only data (state operations, models and fields as Django's
 // state sees them, elidable).
 //
-// Limits: the body of a RunPython function is not in the plan, so editing it under the same name
-// keeps the digest. For a field whose default is a callable (timezone.now, uuid4), Django renders
+// RunPython's function is identified by name and by the SHA-256 of its source text (when Python
+// can read it), so editing its body changes the digest; what it calls is not followed. For a field whose default is a callable (timezone.now, uuid4), Django renders
 // the value computed when the plan is made as a literal, different in every plan: the operation's
 // statements are digested with their constants normalised to placeholders, plus the callable's
 // name — so a re-release matches the plan that was approved.
@@ -118,6 +118,9 @@ func (d digester) operation(op *Operation) {
 	}
 	if op.Python != nil {
 		d.field("python", op.Python.Function)
+		if op.Python.SourceSHA256 != "" {
+			d.field("python_source", op.Python.SourceSHA256)
+		}
 	}
 	if op.SQLError != "" || (op.Module != "" && !strings.HasPrefix(op.Module, djangoOperations)) {
 		keys := make([]string, 0, len(op.Args))

@@ -172,3 +172,14 @@ func TestDigestCallableDefault(t *testing.T) {
 		t.Error("a constant default changed and the digest did not")
 	}
 }
+
+// Editing a RunPython function's body under the same name is another plan.
+func TestDigestRunPythonSource(t *testing.T) {
+	a := sampleMigration()
+	a.Operations[1].Python.SourceSHA256 = "aa"
+	b := sampleMigration()
+	b.Operations[1].Python.SourceSHA256 = "bb"
+	if a.Digest() == b.Digest() {
+		t.Error("a changed RunPython body kept the digest")
+	}
+}

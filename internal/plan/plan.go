@@ -191,6 +191,8 @@ type PythonCode struct {
 	Function string `json:"function"`
 	File     string `json:"file,omitempty"`
 	Line     int    `json:"line,omitempty"`
+	// SourceSHA256 is the SHA-256 of the function's source text, when Python can read it.
+	SourceSHA256 string `json:"source_sha256,omitempty"`
 	// Reverse is the reverse function, nil when the operation is irreversible. A reverse of
 	// RunPython.noop is reported with Function "django.db.migrations.operations.special.RunPython.noop".
 	Reverse *PythonCode `json:"reverse,omitempty"`
