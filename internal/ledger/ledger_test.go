@@ -827,9 +827,35 @@ func TestParseReleaseVersion(t *testing.T) {
 
 func TestFinishAbandoned(t *testing.T) {
 	ctx := context.Background()
-	conn := connect(t, pgtest.NewDatabase(t))
+	dbURL := pgtest.NewDatabase(t)
+	conn := connect(t, dbURL)
 	p := open(t, conn, newClock())
-	dead, err := p.StartRun(ctx, RunInfo{Command: CommandRelease})
+	// A run whose process died: its session is gone. Another still runs on its own session (the
+	// nightly flow waiting, unlocked, for the release phase it triggered).
+	gone := connect(t, dbURL)
+	dead, err := open(t, gone, newClock()).StartRun(ctx, RunInfo{Command: CommandRelease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := gone.PgConn().PID()
+	if err := gone.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The backend exits after the client has gone: wait (bounded) until it has.
+	for i := 0; ; i++ {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("backend %d still there after its connection closed", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	alive, err := open(t, connect(t, dbURL), newClock()).StartRun(ctx, RunInfo{Command: CommandNightly})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -846,7 +872,7 @@ func TestFinishAbandoned(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("FinishAbandoned = %d, %v; want 1", n, err)
 	}
-	for id, want := range map[int64]Outcome{dead: OutcomeInterrupted, check: "", done: OutcomeApplied, current: ""} {
+	for id, want := range map[int64]Outcome{dead: OutcomeInterrupted, alive: "", check: "", done: OutcomeApplied, current: ""} {
 		d, err := p.Run(ctx, id)
 		if err != nil {
 			t.Fatal(err)

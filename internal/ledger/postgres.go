@@ -132,8 +132,9 @@ func (p *Postgres) StartRun(ctx context.Context, info RunInfo) (int64, error) {
 	var id int64
 	err := p.write(ctx, "start run", func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO zdcd_ledger.runs
-			(command, started_at, app_name, release_version, slug_id, server_version, zdcd_version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			(command, started_at, app_name, release_version, slug_id, server_version, zdcd_version, backend_pid, backend_start)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()))
+			RETURNING id`,
 			string(info.Command), info.StartedAt, info.AppName, nullInt(info.ReleaseVersion), info.SlugID,
 			info.ServerVersion, info.ZdcdVersion).Scan(&id)
 	})

@@ -499,7 +499,9 @@ func (p *Postgres) Approvals(ctx context.Context, includeInactive bool) ([]Appro
 }
 
 // FinishAbandoned records as interrupted every unfinished release or nightly run other than
-// current: runs whose process died (SIGKILL, dyno lost) before recording an outcome. Call it only
+// current whose database session is gone: runs whose process died (SIGKILL, dyno lost) before
+// recording an outcome. A run whose session is still connected is alive (the nightly flow waits,
+// unlocked, for the release phase it triggered). Call it only
 // while holding the release lock, when no other release can be running. It returns how many it
 // closed.
 func (p *Postgres) FinishAbandoned(ctx context.Context, current int64) (int, error) {
@@ -507,7 +509,9 @@ func (p *Postgres) FinishAbandoned(ctx context.Context, current int64) (int, err
 	err := p.write(ctx, "close abandoned runs", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE zdcd_ledger.runs SET outcome = 'interrupted', error = CASE WHEN error = ''
 			THEN 'the run ended without recording an outcome (process killed?)' ELSE error END
-			WHERE outcome = '' AND command IN ('release', 'nightly', 'rollback') AND id <> $1`, current)
+			WHERE outcome = '' AND command IN ('release', 'nightly', 'rollback') AND id <> $1
+			  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+			                  WHERE a.pid = runs.backend_pid AND a.backend_start = runs.backend_start)`, current)
 		n = tag.RowsAffected()
 		return err
 	})
