@@ -62,7 +62,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer func() { db.Close(context.WithoutCancel(ctx)) }()
 	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: secrets})
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
@@ -109,8 +109,22 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 			return report.Render(w, report.Text, r, report.Options{ProjectDir: cfg.ProjectDir, WorkDir: wd})
 		},
 		Migrator: migrate.New(cfg, io.Environ, io.Out),
-		Info:     info,
-		Out:      io.Out,
+		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
+			fresh, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+			if err != nil {
+				return nil, nil, err
+			}
+			l, err := ledger.OpenWith(ctx, fresh.Conn, ledger.Options{Secrets: secrets})
+			if err != nil {
+				fresh.Close(ctx)
+				return nil, nil, err
+			}
+			db.Close(ctx)
+			db = fresh
+			return fresh, l, nil
+		},
+		Info: info,
+		Out:  io.Out,
 	}
 	if hc != nil {
 		flow.Platform = hc

@@ -440,6 +440,12 @@ func (s *Server) runRestore(ctx context.Context, t *transfer, backupURL, dbURL s
 	// (a table a failed migration added) goes too. So the user schemas are reset first, then
 	// pg_restore (--clean --if-exists is then a no-op kept for safety; --no-owner --no-acl:
 	// roles differ between databases).
+	if s.opts.RestoreEndsSessions {
+		if err := endSessions(ctx, dbURL); err != nil {
+			s.finishTransfer(ctx, t, delay, err, "Restore failed: end sessions: "+redact(err.Error()))
+			return
+		}
+	}
 	if err := resetDatabase(ctx, dbURL); err != nil {
 		s.finishTransfer(ctx, t, delay, err, "Restore failed: reset database: "+redact(err.Error()))
 		return
@@ -577,6 +583,18 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	_, _ = io.Copy(w, f)
+}
+
+// endSessions terminates every other session of the database.
+func endSessions(ctx context.Context, dbURL string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	return err
 }
 
 // resetDatabase drops every user schema (with its tables, types, functions and extensions) and

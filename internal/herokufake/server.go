@@ -64,6 +64,9 @@ type Options struct {
 	Now func() time.Time
 	// Rand is the source of ids. Default crypto/rand.
 	Rand io.Reader
+	// RestoreEndsSessions makes every restore terminate the database's other sessions first, as a
+	// restore that needs the database to itself would: clients must reconnect afterwards.
+	RestoreEndsSessions bool
 	// Logf receives one line per notable event (never a token or a password). Default: discard.
 	Logf func(format string, args ...any)
 }

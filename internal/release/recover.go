@@ -142,6 +142,8 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	f.say("Restoring backup %s", f.backup.ID)
 	started := f.now()
 	err := f.Backups.Restore(rctx, *f.backup)
+	// A restore may end the database's other sessions, this one included: reconnect if so.
+	f.ensureSession(rctx)
 	f.step(rctx, "restore", started, err == nil, errText(err))
 	if err != nil {
 		// Heroku did not confirm the restore, but the database can tell whether it ran.
@@ -179,6 +181,23 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	err = &Error{Code: ExitFailed, Err: fmt.Errorf("migration %s; backup %s restored%s: %w", what(runErr), f.backup.ID, where, runErr)}
 	f.finish(ctx, ledger.OutcomeRestored, ExitFailed, err)
 	return err
+}
+
+// ensureSession reconnects (and takes the release lock again) when the release's session did not
+// survive the restore. Failing that, the steps after it report their own errors.
+func (f *Flow) ensureSession(ctx context.Context) {
+	if f.Reopen == nil || f.DB.Conn.Ping(ctx) == nil {
+		return
+	}
+	db, l, err := f.Reopen(ctx)
+	if err != nil {
+		f.say("warning: the database session ended during the restore and could not be opened again: %v", err)
+		return
+	}
+	f.DB, f.Ledger = db, l
+	if err := AcquireLock(ctx, db.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
+		f.say("warning: reconnected after the restore, but could not take the release lock again: %v", err)
+	}
 }
 
 // rewriteLedger writes the run back after the restore rolled the ledger back.

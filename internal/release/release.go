@@ -111,6 +111,9 @@ type Flow struct {
 	Info ledger.RunInfo
 	// Out is the release log.
 	Out io.Writer
+	// Reopen opens a new session and ledger, for when a restore ended the release's session (a
+	// restore may terminate the database's connections). Nil: no reconnection.
+	Reopen func(ctx context.Context) (*database.DB, Ledger, error)
 	// RecoveryTimeout bounds recovery once the run's context is cancelled (default 15 minutes).
 	RecoveryTimeout time.Duration
 	// Now is the clock (nil: time.Now).
@@ -158,7 +161,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	defer ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn)
+	defer func() { ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn) }()
 
 	id, err := f.Ledger.StartRun(ctx, f.Info)
 	if err != nil {

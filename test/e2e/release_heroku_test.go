@@ -69,6 +69,12 @@ type hkEnv struct {
 // baseline version (nothing pending) so that the formation has a worker, and scales it to 2.
 func hkStart(t *testing.T, app string, extra map[string]string) *hkEnv {
 	t.Helper()
+	return hkStartWith(t, app, extra, nil)
+}
+
+// hkStartWith is hkStart with the local Heroku's options adjusted by tune.
+func hkStartWith(t *testing.T, app string, extra map[string]string, tune func(*herokufake.Options)) *hkEnv {
+	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	// The Procfile runs `zdcd-release release`: the binary must be on PATH under that name.
 	binDir := filepath.Dir(binary)
@@ -78,14 +84,18 @@ func hkStart(t *testing.T, app string, extra map[string]string) *hkEnv {
 			t.Fatal(err)
 		}
 	}
-	srv, base := herokufake.StartTest(t, herokufake.Options{
+	opts := herokufake.Options{
 		Token: hkToken,
 		ReleaseEnv: []string{
 			"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 			"ZDCD_PYTHON=" + testenv.Python(),
 			"LANG=C.UTF-8",
 		},
-	})
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	srv, base := herokufake.StartTest(t, opts)
 	e := &hkEnv{t: t, srv: srv, base: base, app: app, dbURL: dbURL}
 	if _, err := srv.CreateApp(app); err != nil {
 		t.Fatal(err)
@@ -1121,6 +1131,30 @@ func TestHerokuRestorePollsFail(t *testing.T) {
 	// be on record as a failed recovery, not as a run in progress.
 	if run := e.newestRun(dir); run["outcome"] != "recovery-failed" || run["exit_code"] != float64(4) {
 		t.Errorf("ledger run = %v, want recovery-failed, exit 4", run)
+	}
+	hkAssertNoSecrets(e)
+}
+
+// A restore that ends the database's other sessions (as one that needs the database to itself
+// does) ends the release's own: the release reconnects, takes the release lock again, verifies the
+// restore and rewrites its run, and brings the app back.
+func TestHerokuRestoreEndsSessions(t *testing.T) {
+	e := hkStartWith(t, "zdcd-ends", nil, func(o *herokufake.Options) { o.RestoreEndsSessions = true })
+	e.seed()
+	rowsBefore, appliedBefore := e.query(hkCustomers), e.query(hkApplied)
+	dir := hkNightlyFailure(e)
+	r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true"), "release")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3 (restored):\n%s", r.code, r)
+	}
+	hkContainsAll(t, "output", r.stdout, "Restored: the database is back", "Maintenance mode off.")
+	hkEqual(t, "accounts_customer rows", e.query(hkCustomers), rowsBefore)
+	hkEqual(t, "django_migrations", e.query(hkApplied), appliedBefore)
+	if e.srv.Maintenance(e.app) || e.srv.Formation(e.app)["worker"] != 2 {
+		t.Errorf("maintenance %v, formation %v: want off and worker=2", e.srv.Maintenance(e.app), e.srv.Formation(e.app))
+	}
+	if run := e.newestRun(dir); run["outcome"] != "restored" || run["exit_code"] != float64(3) {
+		t.Errorf("ledger run = %v, want restored, exit 3", run)
 	}
 	hkAssertNoSecrets(e)
 }
