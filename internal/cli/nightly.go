@@ -62,7 +62,7 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 		Config:   cfg,
 		Ledger:   store,
 		Platform: hc,
-		Restorer: nightly.NewHerokuRestorer(hc, cfg.AppName, cfg.DatabaseVar, io.Out),
+		Restorer: nightly.NewRestorer(release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)),
 		Lock: func(ctx context.Context) (func(context.Context) error, error) {
 			if err := release.AcquireLock(ctx, db.Conn, cfg.ReleaseLockWait, io.Out); err != nil {
 				return nil, err

@@ -110,18 +110,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		},
 		Migrator: migrate.New(cfg, io.Environ, io.Out),
 		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
-			fresh, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
-			if err != nil {
-				return nil, nil, err
-			}
-			l, err := ledger.OpenWith(ctx, fresh.Conn, ledger.Options{Secrets: secrets})
-			if err != nil {
-				fresh.Close(ctx)
-				return nil, nil, err
-			}
-			db.Close(ctx)
-			db = fresh
-			return fresh, l, nil
+			return reopen(ctx, cfg, dbURL, ledger.Options{Secrets: secrets}, &db)
 		},
 		Info: info,
 		Out:  io.Out,
@@ -170,4 +159,20 @@ func localBackups(cfg *config.Config, dbURL *config.DatabaseURL, serverVersion i
 		Log:           io.Out,
 		ServerVersion: serverVersion,
 	}, label), nil
+}
+
+// reopen replaces *db, whose session a restore ended, with a new session and its ledger.
+func reopen(ctx context.Context, cfg *config.Config, dbURL *config.DatabaseURL, opts ledger.Options, db **database.DB) (*database.DB, *ledger.Postgres, error) {
+	fresh, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := ledger.OpenWith(ctx, fresh.Conn, opts)
+	if err != nil {
+		fresh.Close(ctx)
+		return nil, nil, err
+	}
+	(*db).Close(ctx)
+	*db = fresh
+	return fresh, l, nil
 }

@@ -43,13 +43,17 @@ func runRollback(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
-	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}})
+	defer func() { db.Close(context.WithoutCancel(ctx)) }()
+	opts := ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}
+	store, err := ledger.OpenWith(ctx, db.Conn, opts)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	f.Config, f.DB, f.Ledger, f.Platform, f.Releases = cfg, db, store, hc, hc
 	f.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
+	f.Reopen = func(ctx context.Context) (*database.DB, rollback.Ledger, error) {
+		return reopen(ctx, cfg, dbURL, opts, &db)
+	}
 	f.Info = ledger.RunInfo{Command: ledger.CommandRollback, AppName: cfg.AppName, ZdcdVersion: version.String()}
 	return f.Run(ctx)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/zdcd/zdcd/internal/heroku"
 )
@@ -39,7 +41,7 @@ type HerokuBackups interface {
 	DatabaseAddon(ctx context.Context, app, configVar string) (heroku.Addon, error)
 	Backup(ctx context.Context, db heroku.Addon, progress io.Writer) (heroku.Transfer, error)
 	Restore(ctx context.Context, db heroku.Addon, backupURL string, progress io.Writer) (heroku.Transfer, error)
-	Transfers(ctx context.Context, db heroku.Addon) ([]heroku.Transfer, error)
+	TransferInfo(ctx context.Context, db heroku.Addon, id string, verbose bool) (heroku.Transfer, error)
 }
 
 var _ HerokuBackups = (*heroku.Client)(nil)
@@ -93,23 +95,32 @@ func (h *herokuBackuper) Restore(ctx context.Context, b Backup) error {
 }
 
 func (h *herokuBackuper) Find(ctx context.Context, id string) (Backup, error) {
+	num, err := backupNumber(id)
+	if err != nil {
+		return Backup{}, err
+	}
 	a, err := h.resolve(ctx)
 	if err != nil {
 		return Backup{}, err
 	}
-	ts, err := h.c.Transfers(ctx, a)
+	t, err := h.c.TransferInfo(ctx, a, strconv.Itoa(num), false)
 	if err != nil {
-		return Backup{}, err
+		return Backup{}, fmt.Errorf("find backup %s (Heroku keeps a plan's limited number of backups: `heroku pg:backups --app %s`): %w", id, h.app, err)
 	}
-	for _, t := range ts {
-		if t.Name == id && t.IsBackup() {
-			if !t.Succeeded {
-				return Backup{}, fmt.Errorf("backup %s of %s did not succeed", id, a.Name)
-			}
-			return Backup{ID: t.Name, Location: "heroku:" + a.Name, ref: t.ToURL}, nil
-		}
+	if !t.IsBackup() || !t.Succeeded || t.ToURL == "" {
+		return Backup{}, fmt.Errorf("backup %s of %s is not a successful backup (%s)", id, a.Name, t.State())
 	}
-	return Backup{}, fmt.Errorf("backup %s of %s not found (Heroku keeps a plan's limited number of backups: `heroku pg:backups --app %s`)", id, a.Name, h.app)
+	return Backup{ID: t.Name, Location: "heroku:" + a.Name, ref: t.ToURL}, nil
+}
+
+// backupNumber reads a Heroku backup's name, "b005" (or "a005", a scheduled one), as 5.
+func backupNumber(name string) (int, error) {
+	digits := strings.TrimLeft(name, "abcr")
+	n, err := strconv.Atoi(digits)
+	if err != nil || digits == name || n <= 0 {
+		return 0, fmt.Errorf("backup %q is not a Heroku backup name such as b005", name)
+	}
+	return n, nil
 }
 
 func (h *herokuBackuper) RestoreCommand(b Backup) string {

@@ -71,6 +71,8 @@ type Flow struct {
 	// Confirm is the app name typed back: acting needs it; anything else is a dry run.
 	Confirm string
 	Out     io.Writer
+	// Reopen opens a new session and ledger when a restore ended this one (nil: no reconnection).
+	Reopen func(ctx context.Context) (*database.DB, Ledger, error)
 	// ReleaseTimeout bounds the wait for the rollback release's release phase.
 	ReleaseTimeout time.Duration
 	Info           ledger.RunInfo
@@ -321,7 +323,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	if err := release.AcquireLock(ctx, f.DB.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
 		return err
 	}
-	defer release.ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn)
+	defer func() { release.ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn) }()
 
 	started := time.Now()
 	info, err := f.Platform.AppInfo(ctx, app)
@@ -364,6 +366,17 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	fmt.Fprintf(f.Out, "-----> Restoring backup %s\n", p.Backup.ID)
 	started = time.Now()
 	err = f.Backups.Restore(ctx, *p.Backup)
+	if f.Reopen != nil && f.DB.Conn.Ping(ctx) != nil {
+		// The restore ended this session: open another, and take the release lock again.
+		db, l, rerr := f.Reopen(ctx)
+		if rerr == nil {
+			f.DB, f.Ledger = db, l
+			rerr = release.AcquireLock(ctx, db.Conn, f.Config.ReleaseLockWait, f.Out)
+		}
+		if rerr != nil && err == nil {
+			err = fmt.Errorf("reconnect after the restore: %w", rerr)
+		}
+	}
 	if err == nil {
 		var now []plan.MigrationKey
 		if now, err = f.DB.AppliedMigrations(ctx); err == nil && !sameKeys(now, p.Expected) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/zdcd/zdcd/internal/herokufake"
 )
 
 // currentRelease is the app's live release in the local Heroku.
@@ -69,9 +71,10 @@ func TestRollbackWithoutRestore(t *testing.T) {
 
 // Rolling back over a migration the old code cannot run against restores the backup taken before
 // it, behind maintenance mode with the workers stopped; the rows are as before, and the ledger
-// keeps the runs the restore rolled back.
+// keeps the runs the restore rolled back. The restore ends the database's sessions, zdcd's own
+// included: it reconnects.
 func TestRollbackWithRestore(t *testing.T) {
-	e := hkStart(t, "zdcd-rb-restore", nil)
+	e := hkStartWith(t, "zdcd-rb-restore", nil, func(o *herokufake.Options) { o.RestoreEndsSessions = true })
 	e.seed()
 	base, _ := e.currentRelease()
 	rowsBefore, appliedBefore := e.query(hkCustomers), e.query(hkApplied)
