@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -25,11 +24,8 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	if !cfg.APIKey.IsSet() {
-		return &config.Error{Var: "HEROKU_API_KEY", Problem: "is not set: the nightly run releases through the Platform API; set it to an API key with deploy and operate access to the app (docs/nightly.md)"}
-	}
-	if cfg.AppName == "" {
-		return &config.Error{Var: "HEROKU_APP_NAME", Problem: "is not set: set it (heroku config:set HEROKU_APP_NAME=<app>), or enable dyno metadata (heroku labs:enable runtime-dyno-metadata), which sets it"}
+	if err := requireHeroku(cfg, "the nightly run releases through the Platform API"); err != nil {
+		return err
 	}
 	dbURL, err := cfg.RequireDatabase()
 	if err != nil {
@@ -72,11 +68,5 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 		Info: ledger.RunInfo{ServerVersion: serverVersion, ZdcdVersion: version.String()},
 		Out:  io.Out,
 	}
-	err = flow.Run(ctx)
-	var ne *nightly.Error
-	if errors.As(err, &ne) {
-		// Main maps the release flow's errors to exit codes; the nightly's are the same codes.
-		return &release.Error{Code: ne.Code, Err: ne.Err}
-	}
-	return err
+	return flow.Run(ctx)
 }

@@ -129,6 +129,14 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 	return flow.Run(ctx)
 }
 
+// requireHeroku refuses to run without an API key and an app name; why says what needs them.
+func requireHeroku(cfg *config.Config, why string) error {
+	if !cfg.APIKey.IsSet() {
+		return &config.Error{Var: "HEROKU_API_KEY", Problem: "is not set: " + why + "; set it to the API key of an account with deploy and operate access to the app (docs/nightly.md)"}
+	}
+	return requireHerokuApp(cfg)
+}
+
 // requireHerokuApp refuses an API key without an app name: zdcd would not know which app to back
 // up, put in maintenance, or scale.
 func requireHerokuApp(cfg *config.Config) error {

@@ -25,10 +25,7 @@ func runRollback(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	if !cfg.APIKey.IsSet() {
-		return &config.Error{Var: "HEROKU_API_KEY", Problem: "is not set: rollback goes through the Heroku Platform API (heroku authorizations:create, then set it)"}
-	}
-	if err := requireHerokuApp(cfg); err != nil {
+	if err := requireHeroku(cfg, "rollback goes through the Platform API"); err != nil {
 		return err
 	}
 	dbURL, err := cfg.RequireDatabase()

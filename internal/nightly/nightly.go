@@ -73,15 +73,6 @@ const (
 	outputGrace = 15 * time.Second
 )
 
-// Error ends a nightly run with an exit code.
-type Error struct {
-	Code int
-	Err  error
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-
 // Platform is the part of the Platform API the nightly run uses (*heroku.Client).
 type Platform interface {
 	release.Platform
@@ -192,7 +183,7 @@ func InWindow(cfg *config.Config, now time.Time) (bool, string) {
 		w, now.In(w.Location).Format("2006-01-02 15:04 MST"))
 }
 
-// Run runs the nightly flow. The error is an *Error carrying the exit code, or nil (exit 0).
+// Run runs the nightly flow. The error is a *release.Error carrying the exit code, or nil (exit 0).
 func (f *Flow) Run(ctx context.Context) error {
 	f.st = state{app: f.Config.AppName, stopped: map[string]int{}}
 	if ok, line := InWindow(f.Config, f.now()); !ok {
@@ -202,7 +193,7 @@ func (f *Flow) Run(ctx context.Context) error {
 
 	unlock, err := f.Lock(ctx)
 	if err != nil {
-		return &Error{Code: ExitFailed, Err: fmt.Errorf("nightly: %w", err)}
+		return &release.Error{Code: ExitFailed, Err: fmt.Errorf("nightly: %w", err)}
 	}
 	locked := true
 	defer func() {
@@ -215,7 +206,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	info.Command = ledger.CommandNightly
 	info.AppName = f.Config.AppName
 	if f.runID, err = f.Ledger.StartRun(ctx, info); err != nil {
-		return &Error{Code: ExitFailed, Err: fmt.Errorf("ledger: start the run: %w", err)}
+		return &release.Error{Code: ExitFailed, Err: fmt.Errorf("ledger: start the run: %w", err)}
 	}
 	if n, err := f.Ledger.FinishAbandoned(ctx, f.runID); err != nil {
 		f.detail("warning: could not close abandoned runs in the ledger: %v", err)
@@ -833,7 +824,7 @@ func (f *Flow) finish(ctx context.Context, outcome ledger.Outcome, code int, err
 	if err == nil {
 		return nil
 	}
-	return &Error{Code: code, Err: err}
+	return &release.Error{Code: code, Err: err}
 }
 
 // step records a timed step; a ledger failure is only a warning.

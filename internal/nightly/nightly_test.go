@@ -14,6 +14,7 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/release"
 )
 
 // fakeLedger keeps runs and approvals in memory.
@@ -233,7 +234,7 @@ func newFlow(t *testing.T) *env {
 func (e *env) calls() string { return strings.Join(e.p.calls, ", ") }
 
 func code(err error) int {
-	var ne *Error
+	var ne *release.Error
 	if errors.As(err, &ne) {
 		return ne.Code
 	}
