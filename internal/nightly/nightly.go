@@ -39,7 +39,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -260,12 +259,12 @@ func (f *Flow) Run(ctx context.Context) error {
 	}
 	started = f.now()
 	err = release.StopWorkers(ctx, f.Platform, f.st.app, f.st.stopped)
-	f.step(ctx, "scale-down", started, err == nil, scaledText(f.st.stopped)+errSuffix(err))
+	f.step(ctx, "scale-down", started, err == nil, release.ScaledText(f.st.stopped)+errSuffix(err))
 	if err != nil {
 		return f.undo(ctx, fmt.Errorf("the worker dynos could not be stopped: %w", err))
 	}
 	if len(f.st.stopped) > 0 {
-		f.say("Stopped the worker dynos: %s.", scaledText(f.st.stopped))
+		f.say("Stopped the worker dynos: %s.", release.ScaledText(f.st.stopped))
 	}
 
 	// 4. Approve exactly the refused plan, for the time the release may take.
@@ -778,17 +777,7 @@ func (f *Flow) mustAct(ctx context.Context, cause error, problem string) error {
 	default:
 		fmt.Fprintln(w, "  Database:  unchanged.")
 	}
-	switch {
-	case st.maintenanceOn:
-		fmt.Fprintln(w, "  App:       maintenance mode is ON (switched on by zdcd); visitors see the maintenance page.")
-	case st.wasOn:
-		fmt.Fprintln(w, "  App:       maintenance mode is on (it was on before this run).")
-	default:
-		fmt.Fprintln(w, "  App:       maintenance mode is off.")
-	}
-	if len(st.stopped) > 0 {
-		fmt.Fprintf(w, "  Workers:   scaled to 0 by zdcd (before: %s).\n", scaledText(st.stopped))
-	}
+	release.WriteAppState(w, st.maintenanceOn, st.wasOn, st.stopped, "maintenance mode is off")
 	fmt.Fprintln(w, "  To finish by hand:")
 	if st.created != nil && !st.live && st.rolledBack == nil && !st.restored {
 		fmt.Fprintf(w, "    heroku releases:info v%d --app %s   # wait until it is no longer pending\n", st.created.Version, app)
@@ -876,22 +865,6 @@ func createdText(r heroku.Release, err error) string {
 		return err.Error()
 	}
 	return fmt.Sprintf("v%d %s", r.Version, r.ID)
-}
-
-func scaledText(m map[string]int) string {
-	types := make([]string, 0, len(m))
-	for t := range m {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	var s []string
-	for _, t := range types {
-		s = append(s, fmt.Sprintf("%s=%d", t, m[t]))
-	}
-	if len(s) == 0 {
-		return "no worker dynos running"
-	}
-	return strings.Join(s, " ")
 }
 
 func errText(err error) string {

@@ -128,12 +128,12 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 
 		started = f.now()
 		err = f.scaleDown(rctx, &st)
-		f.step(rctx, "scale-down", started, err == nil, scaledText(st.scaled)+errSuffix(err))
+		f.step(rctx, "scale-down", started, err == nil, ScaledText(st.scaled)+errSuffix(err))
 		if err != nil {
 			return f.humanMustAct(rctx, runErr, st, "the worker dynos could not be stopped ("+err.Error()+"), so the backup was not restored while they write", bad)
 		}
 		if len(st.scaled) > 0 {
-			f.say("Stopped the worker dynos: %s.", scaledText(st.scaled))
+			f.say("Stopped the worker dynos: %s.", ScaledText(st.scaled))
 		}
 	} else {
 		f.say("No Heroku credentials: restoring without maintenance mode.")
@@ -312,18 +312,10 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 		fmt.Fprintf(w, "  Backup:    %s (%s), taken before migrating.\n", f.backup.ID, f.backup.Location)
 	}
 	app := st.app
-	switch {
-	case f.Platform == nil:
+	if f.Platform == nil {
 		fmt.Fprintln(w, "  App:       no Heroku credentials, so maintenance mode and dynos were not touched.")
-	case st.maintenanceOn:
-		fmt.Fprintf(w, "  App:       maintenance mode is ON (switched on by zdcd); visitors see the maintenance page.\n")
-	case st.wasOn:
-		fmt.Fprintf(w, "  App:       maintenance mode is on (it was on before this run).\n")
-	default:
-		fmt.Fprintf(w, "  App:       maintenance mode is off; the old release is serving traffic.\n")
-	}
-	if len(st.scaled) > 0 {
-		fmt.Fprintf(w, "  Workers:   scaled to 0 by zdcd (before: %s).\n", scaledText(st.scaled))
+	} else {
+		WriteAppState(w, st.maintenanceOn, st.wasOn, st.scaled, "maintenance mode is off; the old release is serving traffic")
 	}
 	fmt.Fprintf(w, "  Release:   this release failed, so Heroku keeps the previous one live.\n")
 	fmt.Fprintln(w, "  To finish by hand:")
@@ -395,6 +387,23 @@ func (f *Flow) stopHint(ctx context.Context, w io.Writer, st *appState) {
 	}
 }
 
+// WriteAppState writes the App and Workers lines of a statement for a human who must act:
+// whether maintenance mode is on and who switched it, and which process types zdcd stopped.
+// off is what to say when maintenance mode is off.
+func WriteAppState(w io.Writer, maintenanceOn, wasOn bool, stopped map[string]int, off string) {
+	switch {
+	case maintenanceOn:
+		fmt.Fprintln(w, "  App:       maintenance mode is ON (switched on by zdcd); visitors see the maintenance page.")
+	case wasOn:
+		fmt.Fprintln(w, "  App:       maintenance mode is on (it was on before this run).")
+	default:
+		fmt.Fprintf(w, "  App:       %s.\n", off)
+	}
+	if len(stopped) > 0 {
+		fmt.Fprintf(w, "  Workers:   scaled to 0 by zdcd (before: %s).\n", ScaledText(stopped))
+	}
+}
+
 // inFlight is the migration that was running when the command failed, when it is not atomic and
 // so may have run part of its statements without being recorded.
 func (f *Flow) inFlight(after []plan.MigrationKey) (plan.MigrationKey, bool) {
@@ -446,7 +455,8 @@ func sortedTypes(m map[string]int) []string {
 	return out
 }
 
-func scaledText(m map[string]int) string {
+// ScaledText lists process types and quantities: "clock=1 worker=2".
+func ScaledText(m map[string]int) string {
 	var s []string
 	for _, t := range sortedTypes(m) {
 		s = append(s, fmt.Sprintf("%s=%d", t, m[t]))

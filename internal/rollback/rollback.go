@@ -439,15 +439,7 @@ func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
 	} else {
 		fmt.Fprintf(w, "  Code:      v%d is still the current release.\n", p.Current.Version)
 	}
-	switch {
-	case s.maintenanceOn:
-		fmt.Fprintln(w, "  App:       maintenance mode is ON (switched on by zdcd).")
-	case s.wasOn:
-		fmt.Fprintln(w, "  App:       maintenance mode is on (it was on before).")
-	}
-	if len(s.stopped) > 0 {
-		fmt.Fprintf(w, "  Workers:   scaled to 0 by zdcd.\n")
-	}
+	release.WriteAppState(w, s.maintenanceOn, s.wasOn, s.stopped, "maintenance mode is off")
 	fmt.Fprintln(w, "  To finish by hand:")
 	if p.Restore() && !s.restored {
 		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*p.Backup))
