@@ -249,7 +249,7 @@ func (f *Flow) ledgerApprovals(ctx context.Context, pl *plan.Plan) ([]analysis.A
 			by = analysis.ByNightlyWindow
 		}
 		out = append(out, analysis.Allow{App: ap.App, Migration: ap.Name, Rule: ap.Rule, By: by,
-			Reason: fmt.Sprintf("%s (approved by %s, approval #%d, until %s)", ap.Reason, ap.ApprovedBy, ap.ID, ap.ExpiresAt.UTC().Format(time.RFC3339))})
+			Reason: fmt.Sprintf("%s (approval #%d by %s, until %s)", ap.Reason, ap.ID, ap.ApprovedBy, ap.ExpiresAt.UTC().Format(time.RFC3339))})
 		f.approvals[ap.Key()] = append(f.approvals[ap.Key()], ap)
 	}
 	return out, nil

@@ -22,6 +22,22 @@ func (d *demo) zdcd(args ...string) (string, error) {
 	return out.String(), err
 }
 
+// scheduler runs zdcd-release as a Heroku Scheduler job does: a one-off dyno of the live
+// release, with the app's config vars.
+func (d *demo) scheduler(args ...string) (string, error) {
+	cmd := exec.Command(d.binary, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + d.tmp, "NO_COLOR=1", "DYNO=scheduler.1",
+		"DATABASE_URL=" + d.dbURL, "HEROKU_APP_NAME=" + appName, "HEROKU_API_KEY=" + d.token,
+		"ZDCD_PLATFORM_API_URL=" + d.apiURL, "ZDCD_DATA_API_URL=" + d.apiURL, "ZDCD_API_POLL_INTERVAL=200ms"}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		err = fmt.Errorf("zdcd-release %v: %w", args, err)
+	}
+	return out.String(), err
+}
+
 // ledgerRun is a run of `zdcd-release history --format json`.
 type ledgerRun struct {
 	ID             int64  `json:"id"`

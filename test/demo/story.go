@@ -179,26 +179,21 @@ func (d *demo) unsafeRelease() error {
 }
 
 func (d *demo) nightlyRelease() error {
-	header("Step 3 of 4 · The same slug again, in the nightly window (NIGHTLY_BUILD=true)",
-		"In the maintenance window the old code's compatibility no longer matters: with NIGHTLY_BUILD=true,\n"+
-			"zdcd applies what it refused, after a backup. `zdcd-release nightly` (Heroku Scheduler) does\n"+
-			"this by itself; here it is done by hand: set the variable, release the refused slug, unset it.")
-	if err := d.setNightly(true); err != nil {
-		return err
-	}
-	slug := d.slugs["v3"]
-	step("POST /apps/%s/releases {\"slug\": \"%s\"}   (release v%d's slug again)", appName, slug, d.refused)
-	rel, err := d.api.CreateRelease(context.Background(), appName, slug, fmt.Sprintf("Nightly: release v%d's slug again", d.refused))
-	if err != nil {
-		return fmt.Errorf("create a release of v%d's slug: %w", d.refused, err)
-	}
+	header("Step 3 of 4 · The nightly window deploys the refused release (zdcd-release nightly)",
+		"Heroku Scheduler runs `zdcd-release nightly` in a one-off dyno of the live (old) release. It finds\n"+
+			"the refusal in the ledger, switches maintenance mode on, stops the workers, records an approval\n"+
+			"of exactly that plan (its SQL's digest), releases the refused slug again — whose release phase\n"+
+			"applies it after a backup — checks the dynos, starts the workers and switches maintenance off.")
 	before := len(d.backups())
-	r, err := d.show(rel.ID)
-	if err != nil {
-		return err
+	step("heroku run zdcd-release nightly   (as the Scheduler job runs it)")
+	out, err := d.scheduler("nightly")
+	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		detail("| %s", line)
 	}
-	d.check(r.Status == "succeeded" && r.Current, "release v%d succeeded and is live", r.Version)
-	d.check(strings.Contains(r.Output, "NIGHTLY_BUILD=true"), "the output says NIGHTLY_BUILD let the unsafe migrations run")
+	d.outputs = append(d.outputs, out)
+	d.check(err == nil, "zdcd-release nightly exited 0")
+	r := d.current()
+	d.check(r.SlugID == d.slugs["v3"], "the live release (v%d) runs release v%d's slug", r.Version, d.refused)
 	d.check(len(d.backups()) == before+1, "a backup was captured before migrating")
 	for _, c := range [][2]string{{"accounts_customer", "is_vip"}, {"shop_order", "coupon_code"}} {
 		ok, err := d.hasColumn(c[0], c[1])
@@ -206,14 +201,17 @@ func (d *demo) nightlyRelease() error {
 			d.check(ok, "%s.%s exists", c[0], c[1])
 		}
 	}
+	d.check(!d.fake.Maintenance(appName), "maintenance mode is off again")
+	d.check(d.fake.Formation(appName)["worker"] == 1, "the worker is back: worker=%d", d.fake.Formation(appName)["worker"])
 	runs, err := d.ledger()
 	if d.checkNoErr(err, "read the ledger") {
 		run, ok := runs.forRelease(r.Version)
 		d.check(ok && run.Outcome == "applied", "the ledger records release v%d as applied (run %d, backup %s)", r.Version, run.ID, run.BackupID)
 	}
-	if err := d.setNightly(false); err != nil {
-		return err
-	}
+	step("heroku run zdcd-release nightly   (the next night)")
+	out, err = d.scheduler("nightly")
+	d.outputs = append(d.outputs, out)
+	d.check(err == nil && strings.Contains(out, "othing to deploy tonight"), "nothing is left to deploy: %s", strings.TrimSpace(out))
 	return d.endStep("step 3")
 }
 
