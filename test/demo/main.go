@@ -6,7 +6,7 @@
 //   - v1, the baseline, deployed on an empty database; rows seeded, a worker scaled up;
 //   - step 1, a safe release (a nullable column), applied after a Heroku Postgres backup;
 //   - step 2, an unsafe release, refused: the release fails, the old schema stays as it was;
-//   - step 3, the same slug released again with NIGHTLY_BUILD=true: applied;
+//   - step 3, `zdcd-release nightly` (as Heroku Scheduler runs it) deploys the refused slug: applied;
 //   - step 4, a nightly release whose last migration fails after unsafe ones were applied:
 //     maintenance on, workers to 0, the backup restored and verified, workers back, maintenance
 //     off, and every row as it was.
