@@ -96,7 +96,7 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 		}
 	}
 	wd, _ := io.Getwd()
-	ropts := report.Options{Color: io.OutIsTTY && format == report.Text, ProjectDir: cfg.ProjectDir, WorkDir: wd}
+	ropts := report.Options{Color: io.OutIsTTY && format == report.Text, ProjectDir: absJoin(wd, cfg.ProjectDir), WorkDir: report.RepoRoot(io.Environ, wd)}
 	switch {
 	case traced != nil && format == report.JSON:
 		err = writeTracedJSON(io, res, traced)

@@ -112,7 +112,7 @@ func lint(ctx context.Context, opts LintOptions, io IO) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Render(io.Out, format, res, report.Options{Color: io.OutIsTTY && format == report.Text, ProjectDir: relOrSame(wd, base), WorkDir: wd}); err != nil {
+	if err := report.Render(io.Out, format, res, report.Options{Color: io.OutIsTTY && format == report.Text, ProjectDir: base, WorkDir: report.RepoRoot(io.Environ, wd)}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if !res.Allowed() {
@@ -217,11 +217,4 @@ func absJoin(base, p string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(base, p)
-}
-
-func relOrSame(wd, p string) string {
-	if r, err := filepath.Rel(wd, p); err == nil {
-		return r
-	}
-	return p
 }

@@ -16,8 +16,9 @@ import (
 //	::notice::3 pending migrations, 1 unsafe: release refused
 //
 // Unsafe findings are errors, warnings are warnings; a migration without findings gets no
-// annotation. Data is escaped (% CR LF), property values also ':' and ','. line is left out when
-// unknown, file when the migration has none.
+// annotation. Data is escaped (% CR LF), property values also ':' and ',' — GitHub's rules, which
+// the round-trip test decodes. line is left out when unknown, file when the migration has none;
+// there is no endLine or col: a finding knows only its operation's first line.
 func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
 	var b strings.Builder
 	for _, mr := range r.Migrations {
@@ -53,6 +54,23 @@ func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
 	b.WriteString("::notice::" + escapeData(Summary(r)) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// RepoRoot is the directory to pass as Options.WorkDir for the github format: in GitHub Actions
+// (GITHUB_WORKSPACE set in environ, an absolute path) the workspace, where actions/checkout puts the
+// repository, so that annotation paths are repository-relative whatever the step's
+// working-directory; elsewhere wd. Options.ProjectDir must then be absolute (or relative to the
+// root), not relative to wd.
+func RepoRoot(environ []string, wd string) string {
+	for _, kv := range environ { // the first wins, as with os.Getenv
+		if v, ok := strings.CutPrefix(kv, "GITHUB_WORKSPACE="); ok {
+			if filepath.IsAbs(v) {
+				return filepath.Clean(v)
+			}
+			break
+		}
+	}
+	return wd
 }
 
 // annotationPath joins a migration's file to the project directory and makes it relative to the
