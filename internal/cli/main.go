@@ -69,6 +69,7 @@ func commands() []command {
 		{"approve", "record a reviewed approval of an unsafe migration's exact plan, with a reason and an expiry; --list shows them", runApprove},
 		{"rollback", "roll the app back to an earlier release, restoring the database behind maintenance mode when its code cannot run on the current schema; a dry run unless --confirm APP", runRollback},
 		{"check", "print the pending migrations, the SQL they run and a verdict; exit 1 if any is unsafe", runCheck},
+		{"hooks", "install (or uninstall) a git commit-msg hook that blocks commits of unsafe migrations, checked against your local database", runHooks},
 		{"lint", "judge SQL files, or the Django project's migrations, without a database (for CI)", runLint},
 		{"history", "list the runs the ledger recorded (release, nightly), newest first; a run id shows it in full", runHistory},
 		{"explain", "print a rule's page (the problem, the safe steps, the Django recipe); no rule: list them", runExplain},
