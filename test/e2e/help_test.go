@@ -8,7 +8,7 @@ import (
 // Every command answers --help with its usage and exit 0; an unknown command is a usage error.
 func TestHelp(t *testing.T) {
 	dir := t.TempDir()
-	for _, cmd := range []string{"check", "lint", "explain", "history", "config", "version"} {
+	for _, cmd := range []string{"release", "nightly", "approve", "rollback", "hooks", "check", "lint", "explain", "history", "config", "version"} {
 		r := run(t, dir, lintEnv(), cmd, "--help")
 		if r.code != 0 || !strings.Contains(r.stderr, "zdcd-release") || strings.Contains(r.stderr, "help requested") {
 			t.Errorf("%s --help:\n%s", cmd, r)
