@@ -66,6 +66,29 @@ func Render(w io.Writer, f Format, r *analysis.Result, o Options) error {
 	}
 }
 
+// Approved counts the migrations that are safe only because approvals cover their unsafe findings.
+func Approved(r *analysis.Result) int {
+	n := 0
+	for i := range r.Migrations {
+		if approvedMigration(&r.Migrations[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func approvedMigration(m *analysis.MigrationResult) bool {
+	if !m.Safe {
+		return false
+	}
+	for _, f := range m.Findings {
+		if f.Severity == analysis.Unsafe && f.Approval != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Summary is the report's last line, the same in every format that has one:
 // "No pending migrations.", "3 pending migrations, all safe",
 // "3 pending migrations, 1 unsafe: release refused",
@@ -78,11 +101,11 @@ func Summary(r *analysis.Result) string {
 	s := fmt.Sprintf("%d pending %s", n, plural(n, "migration", "migrations"))
 	unsafe := r.Unsafe()
 	switch {
-	case r.Safe && unsafe == 0:
-		return s + ", all safe"
+	case r.Safe && Approved(r) > 0:
+		// Safe only because reviewed approvals cover the unsafe findings.
+		return fmt.Sprintf("%s, %d unsafe: approved", s, Approved(r))
 	case r.Safe:
-		// The analysis judged the release safe although some migration is not: approved.
-		return fmt.Sprintf("%s, %d unsafe: approved", s, unsafe)
+		return s + ", all safe"
 	case r.Nightly:
 		return fmt.Sprintf("%s, %d unsafe: approved by NIGHTLY_BUILD", s, unsafe)
 	case r.Initial:

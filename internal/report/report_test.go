@@ -399,7 +399,10 @@ func TestSummary(t *testing.T) {
 		{analysis.Result{Safe: true, Migrations: []analysis.MigrationResult{one(true), one(true)}}, "2 pending migrations, all safe"},
 		{analysis.Result{Safe: false, Migrations: []analysis.MigrationResult{one(true), one(false), one(false)}}, "3 pending migrations, 2 unsafe: release refused"},
 		{analysis.Result{Safe: false, Nightly: true, Migrations: []analysis.MigrationResult{one(false)}}, "1 pending migration, 1 unsafe: approved by NIGHTLY_BUILD"},
-		{analysis.Result{Safe: true, Migrations: []analysis.MigrationResult{one(false)}}, "1 pending migration, 1 unsafe: approved"},
+		// Approved: the migration is safe because an approval covers its unsafe finding.
+		{analysis.Result{Safe: true, Migrations: []analysis.MigrationResult{one(true), {Safe: true, Findings: []analysis.Finding{
+			{Rule: "drop-column", Severity: analysis.Unsafe, Approval: &analysis.Approval{By: analysis.ByAllowList, Entry: "a.0002_x"}}}}}},
+			"2 pending migrations, 1 unsafe: approved"},
 	}
 	for _, tt := range tests {
 		if got := Summary(&tt.r); got != tt.want {

@@ -123,7 +123,7 @@ func renderText(w io.Writer, r *analysis.Result, o Options) error {
 
 	verdict := t.style(ansiGreen, "SAFE")
 	switch {
-	case r.Safe && r.Unsafe() > 0:
+	case r.Safe && Approved(r) > 0:
 		verdict = t.style(ansiYellow, "UNSAFE") + ", approved"
 	case !r.Safe && r.Nightly:
 		verdict = t.style(ansiYellow, "UNSAFE") + ", approved by NIGHTLY_BUILD"
@@ -151,8 +151,11 @@ func renderText(w io.Writer, r *analysis.Result, o Options) error {
 func (t *textWriter) migration(mr *analysis.MigrationResult) {
 	m := &mr.Migration
 	status := t.style(ansiGreen, "SAFE")
-	if !mr.Safe {
+	switch {
+	case !mr.Safe:
 		status = t.style(ansiRed, "UNSAFE")
+	case approvedMigration(mr):
+		status = t.style(ansiYellow, "APPROVED")
 	}
 	header := t.style(ansiBold, m.App+"."+m.Name)
 	if m.File != "" {
