@@ -10,7 +10,7 @@ LDFLAGS := -X github.com/zdcd/zdcd/internal/version.Version=$(VERSION)
 BINARY := dist/zdcd-release
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' bin .ci/run 2>/dev/null)
 
-.PHONY: all deps build test lint demo bench clean
+.PHONY: all deps build test lint demo bench dist clean
 
 all: build
 
@@ -36,6 +36,40 @@ demo: deps build
 # Benchmarks: `check` beside `manage.py showmigrations` (see README, "Performance").
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./test/e2e/
+
+# Release archives for the buildpack (docs/buildpack.md): a static zdcd-release per architecture
+# (cgo for pg_query, glibc linked in, so one binary runs on heroku-22 and heroku-24), packed by
+# buildpack/dist.sh as bin/compile expects, and dist/release/SHA256SUMS. Not part of `make test`.
+# arm64 needs a cross C compiler: apt-get install gcc-aarch64-linux-gnu.
+DIST_DIR := dist/release
+DIST_VERSION ?= $(patsubst v%,%,$(VERSION))
+DIST_ARCHES ?= amd64 arm64
+HOST_ARCH := $(shell uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+CC_amd64 ?= $(if $(filter amd64,$(HOST_ARCH)),gcc,x86_64-linux-gnu-gcc)
+CC_arm64 ?= $(if $(filter arm64,$(HOST_ARCH)),gcc,aarch64-linux-gnu-gcc)
+DIST_LDFLAGS := $(LDFLAGS) -s -w -linkmode external -extldflags -static
+
+dist:
+	@rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	@set -euo pipefail; for arch in $(DIST_ARCHES); do \
+	  cc=$$(case $$arch in amd64) echo '$(CC_amd64)';; arm64) echo '$(CC_arm64)';; *) echo "unknown";; esac); \
+	  if ! command -v "$$cc" >/dev/null; then \
+	    echo "make dist: no C compiler for linux/$$arch ($$cc): pg_query needs cgo." >&2; \
+	    echo "  Install it (Debian/Ubuntu: apt-get install gcc-aarch64-linux-gnu for arm64, gcc-x86-64-linux-gnu for amd64)," >&2; \
+	    echo "  or build one architecture: make dist DIST_ARCHES=$(HOST_ARCH)" >&2; \
+	    exit 1; \
+	  fi; \
+	  out=$(DIST_DIR)/linux-$$arch/zdcd-release; \
+	  echo "-----> linux/$$arch with CC=$$cc"; \
+	  CGO_ENABLED=1 GOOS=linux GOARCH=$$arch CC=$$cc \
+	    $(GO) build -trimpath -tags netgo,osusergo -ldflags '$(DIST_LDFLAGS)' -o $$out ./cmd/zdcd-release; \
+	  if ! file $$out | grep -q 'statically linked'; then \
+	    echo "make dist: $$out is not statically linked: $$(file -b $$out)" >&2; exit 1; \
+	  fi; \
+	  if [ $$arch = $(HOST_ARCH) ]; then echo "       $$($$out version)"; fi; \
+	  echo "       $$(buildpack/dist.sh archive $$out $(DIST_VERSION) $$arch $(DIST_DIR))"; \
+	done
+	@buildpack/dist.sh sums $(DIST_DIR) && echo "-----> $(DIST_DIR)/SHA256SUMS" && sed 's/^/       /' $(DIST_DIR)/SHA256SUMS
 
 clean:
 	rm -rf dist
