@@ -10,7 +10,7 @@ LDFLAGS := -X github.com/zdcd/zdcd/internal/version.Version=$(VERSION)
 BINARY := dist/zdcd-release
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' bin .ci/run 2>/dev/null)
 
-.PHONY: all deps build test lint demo bench dist clean
+.PHONY: all deps build test lint demo bench dist fuzz clean
 
 all: build
 
@@ -29,6 +29,18 @@ lint:
 
 test: deps lint
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=2000x
+
+# Fuzz targets (seed corpora under testdata/fuzz run with every `go test`). `make test` gives each
+# a short run by iteration count; `make fuzz FUZZTIME=5m` searches longer.
+FUZZ_TARGETS := internal/sqlparse:FuzzParse internal/analysis/rules:FuzzRules \
+	internal/config:FuzzParseDatabaseURL internal/config:FuzzParseAllowAndWindow \
+	internal/django:FuzzDecodePlan internal/herokufake:FuzzParseRange
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 demo: deps build
 	@$(GO) run ./test/demo -binary $(BINARY)
