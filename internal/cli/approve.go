@@ -51,9 +51,9 @@ func runApprove(ctx context.Context, args []string, io IO) error {
 	fs.Int64Var(&opts.Revoke, "revoke", 0, "withdraw the approval with this id")
 	fs.StringVar(&opts.Format, "format", "text", "with --list: text or json")
 	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: zdcd-release approve (APP.MIGRATION[:RULE]... | --release vN) --reason TEXT --by NAME [--expires 72h]")
-		fmt.Fprintln(io.Err, "       zdcd-release approve --list [--all] [--format text|json]")
-		fmt.Fprintln(io.Err, "       zdcd-release approve --revoke ID")
+		fmt.Fprintln(fs.Output(), "Usage: zdcd-release approve (APP.MIGRATION[:RULE]... | --release vN) --reason TEXT --by NAME [--expires 72h]")
+		fmt.Fprintln(fs.Output(), "       zdcd-release approve --list [--all] [--format text|json]")
+		fmt.Fprintln(fs.Output(), "       zdcd-release approve --revoke ID")
 		fs.PrintDefaults()
 	}
 	targets, err := parseInterspersed(fs, args)

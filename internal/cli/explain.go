@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,12 +21,9 @@ var engineRules = []struct{ name, summary string }{
 
 func runExplain(ctx context.Context, args []string, io IO) error {
 	fs := newFlags("explain", io)
-	fs.Usage = func() { fmt.Fprintln(io.Err, "Usage: zdcd-release explain [rule]   (no rule: list them all)") }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{msg: err.Error()}
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), "Usage: zdcd-release explain [rule]   (no rule: list them all)") }
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	switch fs.NArg() {
 	case 0:

@@ -25,7 +25,7 @@ func runHistory(ctx context.Context, args []string, io IO) error {
 	fs.StringVar(&opts.Format, "format", "text", "text or json")
 	fs.IntVar(&opts.Limit, "limit", 20, "how many runs to list, newest first")
 	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: zdcd-release history [--format text|json] [--limit N] [RUN-ID]")
+		fmt.Fprintln(fs.Output(), "Usage: zdcd-release history [--format text|json] [--limit N] [RUN-ID]")
 		fs.PrintDefaults()
 	}
 	ids, err := parseInterspersed(fs, args)

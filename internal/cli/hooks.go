@@ -30,7 +30,7 @@ func runHooks(ctx context.Context, args []string, io IO) error {
 	fs := newFlags("hooks", io)
 	fs.StringVar(&opts.Repo, "repo", "", "a directory inside the git repository (default: the working directory)")
 	fs.Usage = func() {
-		fmt.Fprintln(io.Err, hooksUsage)
+		fmt.Fprintln(fs.Output(), hooksUsage)
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)

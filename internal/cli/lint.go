@@ -34,8 +34,8 @@ func runLint(ctx context.Context, args []string, io IO) error {
 	fs.StringVar(&opts.Since, "since", "", "lint only migrations changed since this git ref (e.g. origin/main), judged as one release")
 	fs.StringVar(&opts.ProjectDir, "project-dir", "", "the Django project directory (default $ZDCD_PROJECT_DIR, else .)")
 	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: zdcd-release lint [flags] [FILE.sql|DIR ...]")
-		fmt.Fprintln(io.Err, "Without paths: the Django project's migrations, without a database. Flags:")
+		fmt.Fprintln(fs.Output(), "Usage: zdcd-release lint [flags] [FILE.sql|DIR ...]")
+		fmt.Fprintln(fs.Output(), "Without paths: the Django project's migrations, without a database. Flags:")
 		fs.PrintDefaults()
 	}
 	paths, err := parseInterspersed(fs, args)

@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/release"
@@ -142,6 +144,45 @@ func exit(w io.Writer, err error) int {
 	return code
 }
 
+// maxQuoted is how much of a quoted value an error line keeps: a huge argument or variable is
+// named, not echoed.
+const maxQuoted = 60
+
+// shortenQuoted cuts every double-quoted string of s (Go's %q form) longer than maxQuoted bytes
+// to its start and "…".
+func shortenQuoted(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '"' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		end := i + 1
+		for end < len(s) && s[end] != '"' {
+			if s[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(s) { // unterminated: keep as is
+			b.WriteString(s[i:])
+			break
+		}
+		q := s[i : end+1]
+		if len(q) > maxQuoted+2 {
+			cut := maxQuoted
+			for cut > 1 && (q[cut-1] == '\\' || !utf8.RuneStart(q[cut])) { // never cut an escape or a character in half
+				cut--
+			}
+			q = q[:cut] + "…\""
+		}
+		b.WriteString(q)
+		i = end + 1
+	}
+	return b.String()
+}
+
 // exitCode is the one place errors become exit codes. Everything check and config can fail on is
 // a usage or configuration problem that changed nothing: 2. The release flow brings its own
 // typed errors for 3 and 4.
@@ -160,15 +201,56 @@ func exitCode(err error) int {
 }
 
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	s = shortenQuoted(strings.ToValidUTF8(strings.TrimSpace(s), "\uFFFD"))
+	words := strings.Fields(strings.ReplaceAll(s, "\n", " "))
+	for i, w := range words {
+		// An unquoted huge value (a path built from an argument) is cut like a quoted one.
+		if len(w) > 4*maxQuoted {
+			cut := 2 * maxQuoted
+			for cut > 1 && !utf8.RuneStart(w[cut]) {
+				cut--
+			}
+			words[i] = w[:cut] + "…"
+		}
+	}
+	return strings.Join(words, " ")
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
+// newFlags returns a flag set that reports errors instead of exiting. What the flag package
+// writes (its own error line, the usage) is held back: shown for --help, dropped on a bad flag,
+// whose error Main prints as one line.
 func newFlags(name string, io IO) *flag.FlagSet {
 	fs := flag.NewFlagSet("zdcd-release "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs.SetOutput(&heldOutput{w: io.Err})
 	return fs
+}
+
+// heldOutput keeps what a flag set writes until parse decides whether to show it.
+type heldOutput struct {
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+func (h *heldOutput) Write(p []byte) (int, error) { return h.buf.Write(p) }
+
+// parse parses args once: the usage is shown for -h/--help only; any other error becomes a
+// usageError.
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if h, ok := fs.Output().(*heldOutput); ok {
+		if errors.Is(err, flag.ErrHelp) {
+			_, _ = h.w.Write(h.buf.Bytes())
+		}
+		h.buf.Reset()
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	default:
+		return &usageError{msg: err.Error()}
+	}
 }
 
 // parseInterspersed parses args where flags may come before, between or after the positional
@@ -176,11 +258,8 @@ func newFlags(name string, io IO) *flag.FlagSet {
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &usageError{msg: err.Error()}
+		if err := parse(fs, args); err != nil {
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -196,11 +275,8 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // parseFlags parses args, rejecting positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{msg: err.Error()}
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
