@@ -10,7 +10,7 @@ LDFLAGS := -X github.com/zdcd/zdcd/internal/version.Version=$(VERSION)
 BINARY := dist/zdcd-release
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' bin .ci/run 2>/dev/null)
 
-.PHONY: all deps build test lint demo bench dist fuzz clean
+.PHONY: all deps build test lint demo bench bench-downtime dist fuzz clean
 
 all: build
 
@@ -48,6 +48,11 @@ demo: deps build
 # Benchmarks: `check` beside `manage.py showmigrations` (see README, "Performance").
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./test/e2e/
+
+# What the old code's users feel during a release, plain migrate beside zdcd (docs/downtime.md):
+# about 6 minutes; writes docs/downtime.md, docs/downtime/results.csv and a chart per scenario.
+bench-downtime: deps
+	$(GO) run ./bench/downtime -rows 2000000 -out docs/downtime
 
 # Release archives for the buildpack (docs/buildpack.md): a static zdcd-release per architecture
 # (cgo for pg_query, glibc linked in, so one binary runs on heroku-22 and heroku-24), packed by
