@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/zdcd/zdcd/internal/config"
-	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/nightly"
@@ -27,8 +26,7 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	if err := requireHeroku(cfg, "the nightly run releases through the Platform API"); err != nil {
 		return err
 	}
-	dbURL, err := cfg.RequireDatabase()
-	if err != nil {
+	if _, err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
 	// Outside the window nothing is touched, not even the database.
@@ -41,15 +39,12 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	s, err := openSession(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
-	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}})
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
+	defer s.close(ctx)
+	db, store := s.db, s.store
 	serverVersion, err := db.ServerVersion(ctx)
 	if err != nil {
 		return err

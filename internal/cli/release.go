@@ -46,27 +46,21 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 	if err := requireHerokuApp(cfg); err != nil {
 		return err
 	}
-	dbURL, err := cfg.RequireDatabase()
-	if err != nil {
+	if _, err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
-	secrets := []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}
-
 	var hc *heroku.Client
 	if cfg.APIKey.IsSet() {
 		if hc, err = heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval}); err != nil {
 			return err
 		}
 	}
-	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	s, err := openSession(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer func() { db.Close(context.WithoutCancel(ctx)) }()
-	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: secrets})
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
+	defer s.close(ctx)
+	db, store, dbURL := s.db, s.store, s.url
 	serverVersion, err := db.ServerVersion(ctx)
 	if err != nil {
 		return err
@@ -110,7 +104,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		},
 		Migrator: migrate.New(cfg, io.Environ, io.Out),
 		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
-			return reopen(ctx, cfg, dbURL, ledger.Options{Secrets: secrets}, &db)
+			return s.reopen(ctx, cfg)
 		},
 		Info: info,
 		Out:  io.Out,
@@ -183,4 +177,40 @@ func reopen(ctx context.Context, cfg *config.Config, dbURL *config.DatabaseURL, 
 	(*db).Close(ctx)
 	*db = fresh
 	return fresh, l, nil
+}
+
+// session is what the commands that act on the app open: the database (its own session, for the
+// release lock and the ledger), the ledger, and the options that keep the secrets out of it.
+type session struct {
+	url   *config.DatabaseURL
+	db    *database.DB
+	store *ledger.Postgres
+	opts  ledger.Options
+}
+
+// openSession connects to the configuration's database and opens (creating or upgrading) the
+// ledger. Close it with close.
+func openSession(ctx context.Context, cfg *config.Config) (*session, error) {
+	dbURL, err := cfg.RequireDatabase()
+	if err != nil {
+		return nil, err
+	}
+	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{url: dbURL, db: db, opts: ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}}
+	if s.store, err = ledger.OpenWith(ctx, db.Conn, s.opts); err != nil {
+		db.Close(ctx)
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	return s, nil
+}
+
+// close closes the session's current connection (reopen may have replaced it).
+func (s *session) close(ctx context.Context) { s.db.Close(context.WithoutCancel(ctx)) }
+
+// reopen replaces the session's connection, which a restore ended, with a new one and its ledger.
+func (s *session) reopen(ctx context.Context, cfg *config.Config) (*database.DB, *ledger.Postgres, error) {
+	return reopen(ctx, cfg, s.url, s.opts, &s.db)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
@@ -28,28 +27,22 @@ func runRollback(ctx context.Context, args []string, io IO) error {
 	if err := requireHeroku(cfg, "rollback goes through the Platform API"); err != nil {
 		return err
 	}
-	dbURL, err := cfg.RequireDatabase()
-	if err != nil {
+	if _, err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
 	hc, err := heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval})
 	if err != nil {
 		return err
 	}
-	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
+	s, err := openSession(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer func() { db.Close(context.WithoutCancel(ctx)) }()
-	opts := ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}
-	store, err := ledger.OpenWith(ctx, db.Conn, opts)
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	f.Config, f.DB, f.Ledger, f.Platform, f.Releases = cfg, db, store, hc, hc
+	defer s.close(ctx)
+	f.Config, f.DB, f.Ledger, f.Platform, f.Releases = cfg, s.db, s.store, hc, hc
 	f.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
 	f.Reopen = func(ctx context.Context) (*database.DB, rollback.Ledger, error) {
-		return reopen(ctx, cfg, dbURL, opts, &db)
+		return s.reopen(ctx, cfg)
 	}
 	f.Info = ledger.RunInfo{Command: ledger.CommandRollback, AppName: cfg.AppName, ZdcdVersion: version.String()}
 	return f.Run(ctx)

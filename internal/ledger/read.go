@@ -115,25 +115,10 @@ func (p *Postgres) Run(ctx context.Context, id int64) (*Detail, error) {
 // the release phase recorded there. Its Migrations[i].Digest is empty when a zdcd-release older
 // than ledger version 2 recorded that plan. ErrNotFound when no recorded plan contains it.
 func (p *Postgres) LatestPlanOf(ctx context.Context, key plan.MigrationKey) (*Detail, error) {
-	var d *Detail
-	err := p.read(ctx, "find the latest plan of "+key.String(), func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `SELECT r.id FROM zdcd_ledger.runs r
+	return p.newestDetail(ctx, "find the latest plan of "+key.String(), "a plan with "+key.String(),
+		`SELECT r.id FROM zdcd_ledger.runs r
 			WHERE EXISTS (SELECT 1 FROM zdcd_ledger.run_migrations m WHERE m.run_id = r.id AND m.app = $1 AND m.name = $2)
-			ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, key.App, key.Name).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("a plan with %s: %w", key, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		d, err = p.detail(ctx, tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+			ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, key.App, key.Name)
 }
 
 // RunByRelease returns the newest run (by start, then id) of command for the Heroku release
@@ -146,13 +131,20 @@ func (p *Postgres) RunByRelease(ctx context.Context, command Command, version in
 	if version <= 0 {
 		return nil, fmt.Errorf("ledger: release version %d: must be positive", version)
 	}
+	return p.newestDetail(ctx, fmt.Sprintf("find the %s run of release v%d", command, version), fmt.Sprintf("%s run of release v%d", command, version),
+		`SELECT r.id FROM zdcd_ledger.runs r WHERE r.release_version = $1 AND r.command = $2
+			ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, version, string(command))
+}
+
+// newestDetail reads the run whose id query selects, whole; ErrNotFound (wrapped with what) when
+// it selects none.
+func (p *Postgres) newestDetail(ctx context.Context, op, what, query string, args ...any) (*Detail, error) {
 	var d *Detail
-	err := p.read(ctx, fmt.Sprintf("find the %s run of release v%d", command, version), func(tx pgx.Tx) error {
+	err := p.read(ctx, op, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `SELECT r.id FROM zdcd_ledger.runs r WHERE r.release_version = $1 AND r.command = $2
-			ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, version, string(command)).Scan(&id)
+		err := tx.QueryRow(ctx, query, args...).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%s run of release v%d: %w", command, version, ErrNotFound)
+			return fmt.Errorf("%s: %w", what, ErrNotFound)
 		}
 		if err != nil {
 			return err
