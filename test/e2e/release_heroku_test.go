@@ -906,6 +906,35 @@ func TestHerokuNoSecretsInOutput(t *testing.T) {
 	if r := e.run(unsafe, e.directEnv("ZDCD_API_POLL_INTERVAL=soon"), "release"); r.code != 2 {
 		t.Errorf("bad configuration: exit %d, want 2", r.code)
 	}
+	// Every other command, in success and failure: approvals, the nightly window (the Platform API
+	// refusing the key, then answering), rollback (dry run, a wrong --confirm, the API failing),
+	// lint, explain, the git hook.
+	e.run(unsafe, e.directEnv(), "approve", "--list", "--all")
+	e.run(unsafe, e.directEnv(), "approve", "accounts.0004_customer_is_vip", "--reason", "reviewed", "--by", "alice")
+	e.run(unsafe, e.directEnv(), "approve", "--revoke", "1")
+	e.srv.InjectFault(herokufake.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
+	e.run(unsafe, e.directEnv(), "nightly")
+	e.run(unsafe, e.directEnv(), "rollback")
+	e.srv.ClearFaults()
+	e.srv.InjectFault(herokufake.Fault{Status: 500, Count: 50})
+	e.run(unsafe, e.directEnv(), "rollback", "--confirm", e.app)
+	e.srv.ClearFaults()
+	e.run(unsafe, e.directEnv(), "nightly")
+	e.run(unsafe, e.directEnv(), "rollback")
+	e.run(unsafe, e.directEnv(), "rollback", "--confirm", "nope")
+	e.run(unsafe, e.directEnv(), "lint")
+	e.run(unsafe, e.directEnv(), "explain", "drop-column")
+	repo := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	e.run(unsafe, e.directEnv(), "hooks", "install", "--repo", repo)
+	e.run(unsafe, e.directEnv(), "hooks", "uninstall", "--repo", repo)
+	// A database URL with a wrong password fails to connect without printing either.
+	wrong := strings.Replace(e.dbURL, password(t, e.dbURL), password(t, e.dbURL)+"x", 1)
+	if r := e.run(unsafe, append(e.directEnv(), "DATABASE_URL="+wrong), "release"); r.code != 2 {
+		t.Errorf("wrong password: exit %d, want 2", r.code)
+	}
 	// Reports and configuration.
 	e.run(unsafe, e.directEnv(), "config")
 	e.run(unsafe, e.directEnv(), "check")
