@@ -40,8 +40,9 @@ type appState struct {
 	restored bool
 	// scaleUnknown is true when the hand instructions could not list the process types to stop.
 	scaleUnknown bool
-	// restoreUnconfirmed is true when a restore was requested but its outcome is not known.
-	restoreUnconfirmed bool
+	// restoreUnconfirmed is true when a restore was requested but its outcome is not known;
+	// restoreFailed when it ran and failed midway (the database is partly restored).
+	restoreUnconfirmed, restoreFailed bool
 }
 
 // recover runs after the migrate command failed (or was interrupted): decide whether the database
@@ -146,8 +147,12 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	f.ensureSession(rctx)
 	f.step(rctx, "restore", started, err == nil, errText(err))
 	if err != nil {
-		// Heroku did not confirm the restore, but the database can tell whether it ran.
-		if now, aerr := f.DB.AppliedMigrations(rctx); aerr == nil && equal(now, f.before) {
+		var failed *heroku.TransferError
+		if errors.As(err, &failed) {
+			// Heroku says the restore ran and failed: whatever it loaded is a partial database.
+			st.restoreFailed = true
+		} else if now, aerr := f.DB.AppliedMigrations(rctx); aerr == nil && equal(now, f.before) {
+			// Heroku did not confirm the restore, but the database can tell whether it ran.
 			st.restoreUnconfirmed = true
 		}
 		return f.humanMustAct(rctx, runErr, st, "the restore of backup "+f.backup.ID+" failed ("+err.Error()+"): the database may hold the failed migration's changes or be partly restored", bad)
@@ -301,6 +306,8 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	switch {
 	case st.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s.\n", f.backup.ID)
+	case st.restoreFailed:
+		fmt.Fprintf(w, "  Database:  PARTLY restored: the restore of backup %s ran and failed midway; restore it again.\n", f.backup.ID)
 	case st.restoreUnconfirmed:
 		fmt.Fprintf(w, "  Database:  probably restored: Heroku did not confirm the restore of backup %s, but the applied migrations are back to those before the release. `heroku pg:backups --app %s` shows the restore.\n", f.backup.ID, st.app)
 	case len(bad) > 0:
