@@ -113,26 +113,26 @@ func approve(ctx context.Context, opts ApproveOptions, io IO) error {
 	if opts.List {
 		store, ok, err := ledger.OpenExisting(ctx, db.Conn, ledger.Options{Secrets: secrets})
 		if err != nil {
-			return fmt.Errorf("ledger: %w", err)
+			return err
 		}
 		var list []ledger.Approval
 		if ok {
 			if list, err = store.Approvals(ctx, opts.All); err != nil {
-				return fmt.Errorf("ledger: %w", err)
+				return err
 			}
 		}
 		return writeApprovals(io, opts.Format, list)
 	}
 	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: secrets})
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		return err
 	}
 	if opts.Revoke != 0 {
 		if err := store.Revoke(ctx, opts.Revoke); err != nil {
 			if errors.Is(err, ledger.ErrNotFound) {
 				return &usageError{msg: fmt.Sprintf("approve --revoke %d: no approval in force has that id: `zdcd-release approve --list` shows them", opts.Revoke)}
 			}
-			return fmt.Errorf("ledger: %w", err)
+			return err
 		}
 		fmt.Fprintf(io.Out, "Revoked approval #%d.\n", opts.Revoke)
 		return nil
@@ -148,7 +148,7 @@ func approve(ctx context.Context, opts ApproveOptions, io IO) error {
 			Digest: t.digest, ExpiresAt: expires, Source: ledger.ApprovalByApprove, RunID: t.runID,
 		})
 		if err != nil {
-			return fmt.Errorf("ledger: %w", err)
+			return err
 		}
 		what := "every rule"
 		if t.rule != "" {
@@ -192,7 +192,7 @@ func approvalTargets(ctx context.Context, store *ledger.Postgres, opts ApproveOp
 		if errors.Is(err, ledger.ErrNotFound) {
 			return nil, &usageError{msg: fmt.Sprintf("approve --release v%d: the ledger has no release phase of v%d: `zdcd-release history` lists the releases it saw", v, v)}
 		} else if err != nil {
-			return nil, fmt.Errorf("ledger: %w", err)
+			return nil, err
 		}
 		for _, m := range d.Migrations {
 			if !m.Safe {
@@ -211,7 +211,7 @@ func approvalTargets(ctx context.Context, store *ledger.Postgres, opts ApproveOp
 		if errors.Is(err, ledger.ErrNotFound) {
 			return nil, &usageError{msg: fmt.Sprintf("approve %s: no release phase recorded a plan with it yet: deploy it first (the release phase records the plan it refuses), then approve what it judged", key)}
 		} else if err != nil {
-			return nil, fmt.Errorf("ledger: %w", err)
+			return nil, err
 		}
 		for _, m := range d.Migrations {
 			if m.Key() != key {

@@ -202,7 +202,7 @@ func openSession(ctx context.Context, cfg *config.Config) (*session, error) {
 	s := &session{url: dbURL, db: db, opts: ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}}
 	if s.store, err = ledger.OpenWith(ctx, db.Conn, s.opts); err != nil {
 		db.Close(ctx)
-		return nil, fmt.Errorf("ledger: %w", err)
+		return nil, err
 	}
 	return s, nil
 }

@@ -307,7 +307,7 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	case st.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s.\n", f.backup.ID)
 	case st.restoreFailed:
-		fmt.Fprintf(w, "  Database:  PARTLY restored: the restore of backup %s ran and failed midway; restore it again.\n", f.backup.ID)
+		fmt.Fprintf(w, "  Database:  partly restored: Heroku reports the restore of backup %s failed midway, so the database matches neither the backup nor the release; restore it again before anything else.\n", f.backup.ID)
 	case st.restoreUnconfirmed:
 		fmt.Fprintf(w, "  Database:  probably restored: Heroku did not confirm the restore of backup %s, but the applied migrations are back to those before the release. `heroku pg:backups --app %s` shows the restore.\n", f.backup.ID, st.app)
 	case len(bad) > 0:

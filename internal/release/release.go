@@ -165,11 +165,13 @@ func (f *Flow) Run(ctx context.Context) error {
 
 	id, err := f.Ledger.StartRun(ctx, f.Info)
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		// Nothing ran yet; the ledger's own error says which write and why (a lock timeout
+		// when another session holds its tables).
+		return &Error{Code: ExitFailed, Err: fmt.Errorf("%w; nothing was changed: retry the release once the ledger is free", err)}
 	}
 	f.runID = id
 	if n, err := f.Ledger.FinishAbandoned(ctx, id); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("ledger: %w", err))
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 	} else if n > 0 {
 		f.say("The ledger had %d run(s) that died before finishing (dyno killed); recorded them as interrupted.", n)
 	}
@@ -191,7 +193,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.pending = append(f.pending, m.Key())
 	}
 	if err := f.Ledger.RecordPlan(ctx, id, a.Result); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("ledger: %w", err))
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 	}
 	f.step(ctx, "plan", started, true, fmt.Sprintf("%d pending, %d unsafe", len(f.pending), a.Result.Unsafe()))
 
@@ -335,7 +337,7 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 	f.backup = &b
 	f.step(ctx, "backup", started, true, b.ID)
 	if err := f.Ledger.RecordBackup(ctx, f.runID, b.ID, b.Location); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("ledger: %w", err))
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 	}
 	f.say("Backup %s done in %s.", b.ID, f.now().Sub(started).Round(time.Millisecond))
 	return nil

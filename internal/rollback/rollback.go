@@ -161,7 +161,7 @@ func (f *Flow) plan(ctx context.Context) (*Plan, error) {
 func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 	runs, err := f.Ledger.History(ctx, 0)
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		return err
 	}
 	// Oldest first: the first run that applied something holds the backup to restore.
 	for i := len(runs) - 1; i >= 0; i-- {
@@ -172,7 +172,7 @@ func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 		}
 		d, err := f.Ledger.Run(ctx, r.ID)
 		if err != nil {
-			return fmt.Errorf("ledger: %w", err)
+			return err
 		}
 		applied := d.Applied()
 		if len(applied) == 0 {
@@ -207,7 +207,7 @@ func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 			(r.Command == ledger.CommandRelease || r.Command == ledger.CommandNightly) {
 			d, err := f.Ledger.Run(ctx, r.ID)
 			if err != nil {
-				return fmt.Errorf("ledger: %w", err)
+				return err
 			}
 			p.BackupRun = d
 			break
@@ -249,7 +249,7 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 	app := f.Config.AppName
 	id, err := f.Ledger.StartRun(ctx, f.Info)
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		return err
 	}
 	st := &state{flow: f, runID: id, stopped: map[string]int{}}
 	if p.Restore() {
@@ -350,7 +350,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	// them back.
 	runs, err := f.Ledger.History(ctx, 0)
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		return err
 	}
 	for _, r := range runs {
 		if r.ID < p.BackupRun.ID {
@@ -358,7 +358,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 		}
 		d, err := f.Ledger.Run(ctx, r.ID)
 		if err != nil {
-			return fmt.Errorf("ledger: %w", err)
+			return err
 		}
 		st.later = append(st.later, d)
 	}

@@ -1,0 +1,884 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zdcd/zdcd/internal/herokufake"
+	"github.com/zdcd/zdcd/internal/release"
+)
+
+// The fault matrix (issue 9): every step of the release phase × the faults it can meet, end to
+// end against real PostgreSQL, real Django and the local Heroku. Each cell runs
+// `zdcd-release release` as Heroku would while a writer commits rows into a table no migration
+// touches, and checks the exit code, the ledger, the maintenance flag, the worker scale, the data
+// and that no secret leaked. The cells as they ran are docs/reliability.md (rewritten with
+// -update, checked otherwise).
+
+// ftDoc is the generated page, relative to this package.
+const ftDoc = "../../docs/reliability.md"
+
+// ftKillMigration is a RunPython migration that SIGKILLs its own process: the migrate command dies
+// as an OOM kill or a crash would kill it.
+const ftKillMigration = `import os
+import signal
+
+from django.db import migrations
+
+
+def kill(apps, schema_editor):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('accounts', %q),
+    ]
+
+    operations = [
+        migrations.RunPython(kill, migrations.RunPython.noop),
+    ]
+`
+
+// Versions of the app a cell deploys.
+var (
+	// ftSafe: accounts.0003, backward compatible.
+	ftSafe = func(e *hkEnv) string { return e.version(hkKeep("accounts/0003"), nil) }
+	// ftNightly: the unsafe accounts.0004 (NIGHTLY_BUILD=true), then a migration that fails.
+	ftNightly = hkNightlyFailure
+	// ftGate: accounts.0003, then a migration that waits at the gate.
+	ftGate = func(e *hkEnv) string {
+		return e.version(hkKeep("accounts/0003"), map[string]string{
+			"accounts/migrations/0004_gate.py": gateMigration("0003_customer_phone_ordering"),
+		})
+	}
+	// ftGateNightly: the unsafe accounts.0004 (NIGHTLY_BUILD=true), then the gate.
+	ftGateNightly = func(e *hkEnv) string {
+		return e.version(hkKeep("accounts/0003", "accounts/0004"), map[string]string{
+			"accounts/migrations/0005_gate.py": gateMigration("0004_customer_is_vip"),
+		})
+	}
+	// ftKillNightly: the unsafe accounts.0004 (NIGHTLY_BUILD=true), then a killed migration.
+	ftKillNightly = func(e *hkEnv) string {
+		return e.version(hkKeep("accounts/0003", "accounts/0004"), map[string]string{
+			"accounts/migrations/0005_kill.py": fmt.Sprintf(ftKillMigration, "0004_customer_is_vip"),
+		})
+	}
+)
+
+// ftCell is one cell of the matrix: a step, a fault, and what must come of it.
+type ftCell struct {
+	step, fault string
+	// version is the app deployed (default ftSafe); nightly adds NIGHTLY_BUILD=true.
+	version func(e *hkEnv) string
+	nightly bool
+	// command is the subcommand run (default release). For nightly, the version is first
+	// deployed and refused by its release phase, and the Scheduler dyno's environment is used.
+	command string
+	// local runs without Heroku credentials (pg_dump backups, no maintenance mode).
+	local bool
+	// env is added to the run's environment.
+	env []string
+	// arrange sets the fault up before the run; the returned func (may be nil) undoes it after.
+	arrange func(t *testing.T, e *hkEnv) func()
+	// act runs while the release runs (signals, killed sessions).
+	act func(t *testing.T, e *hkEnv, bg *background)
+	// after runs once the cell's own checks are done, with the id of the cell's run.
+	after func(t *testing.T, e *hkEnv, dir string, runID float64)
+
+	exit int
+	// outcome is the run's in the ledger: "none" when no run was recorded, "unfinished" when its
+	// outcome was not.
+	outcome string
+	// maintenance and workers are the app's state at the end.
+	maintenance bool
+	workers     int
+	// restored: zdcd restored the pre-migration backup; lossOK: so writes committed after it
+	// started may be lost (not in the nightly window, where maintenance mode is on before it).
+	restored, lossOK bool
+	// output must all appear in the run's output, absent none of it.
+	output, absent []string
+	note           string
+	// bug names a known product bug the cell exposes (it fails until the bug is fixed).
+	bug string
+}
+
+// ftRow is a cell as it ran: a line of docs/reliability.md.
+type ftRow struct {
+	step, fault, exit, outcome, maintenance, workers, lost, note string
+}
+
+func ftCells() []ftCell {
+	patchApp := func(status int) func(t *testing.T, e *hkEnv) func() {
+		return func(t *testing.T, e *hkEnv) func() {
+			f := herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: status}
+			if status == 503 {
+				f.RetryAfter = "1"
+			}
+			e.srv.InjectFault(f)
+			return nil
+		}
+	}
+	inject := func(fs ...herokufake.Fault) func(t *testing.T, e *hkEnv) func() {
+		return func(t *testing.T, e *hkEnv) func() {
+			for _, f := range fs {
+				e.srv.InjectFault(f)
+			}
+			return nil
+		}
+	}
+	const backups = "/client/v11/databases/*/backups"
+	const restores = "/client/v11/databases/*/restores"
+	return []ftCell{
+		{
+			step: "release lock", fault: "held by another session past ZDCD_RELEASE_LOCK_WAIT=1s",
+			env:     []string{"ZDCD_RELEASE_LOCK_WAIT=1s"},
+			arrange: ftHoldReleaseLock,
+			exit:    3, outcome: "failed", workers: 2,
+			output: []string{"holds the release lock", "nothing was changed"},
+			note:   "nothing changed; retry the release once the other one finished",
+		},
+		{
+			step: "plan", fault: "Django settings broken (DJANGO_SETTINGS_MODULE=nope)",
+			env:  []string{"DJANGO_SETTINGS_MODULE=nope"},
+			exit: 2, outcome: "failed", workers: 2,
+			note: "nothing changed: no backup, no migration",
+		},
+		{
+			step: "backup capture", fault: "the backup fails on Heroku (succeeded: false)",
+			arrange: func(t *testing.T, e *hkEnv) func() { e.srv.FailBackups(1); return nil },
+			exit:    3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed, so no migration ran and nothing was changed"},
+			note:   "no migration ran",
+		},
+		{
+			step: "backup capture", fault: "POST backups answers 401",
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: backups, Status: 401}),
+			exit:    3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed, so no migration ran and nothing was changed"},
+			note:   "no migration ran",
+		},
+		{
+			step: "backup capture", fault: "POST backups answers 503, persistently",
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: backups, Status: 503, RetryAfter: "1"}),
+			exit:    3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed, so no migration ran and nothing was changed"},
+			note:   "retried (Retry-After), then no migration ran",
+		},
+		{
+			step: "backup poll", fault: "GET transfer answers 503, persistently (ZDCD_API_TIMEOUT=6s)",
+			env:     []string{"ZDCD_API_TIMEOUT=6s"},
+			arrange: inject(herokufake.Fault{Method: http.MethodGet, Path: "/client/v11/apps/*/transfers/*", Status: 503, RetryAfter: "1"}),
+			exit:    3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed, so no migration ran and nothing was changed"},
+			note:   "the backup's outcome is unknown, so no migration ran (Heroku may still finish that backup)",
+		},
+		{
+			step: "backup (local)", fault: "the backup directory is full (4 KiB tmpfs)",
+			local: true,
+			exit:  3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed"},
+			note:   "no Heroku credentials: a pg_dump to ZDCD_BACKUP_DIR; no migration ran",
+		},
+		{
+			step: "migrate", fault: "the migrate process is SIGKILLed after a compatible migration",
+			version: ftGate, arrange: ftGateHeld, act: ftKillMigrate,
+			exit: 3, outcome: "migration-failed", workers: 2,
+			output: []string{"signal: killed", "Every one of them is backward compatible", "accounts.0003_customer_phone_ordering"},
+			note:   "accounts.0003 stays applied: the old release works with it; no restore, no downtime; the orphaned session waiting at the gate is terminated",
+		},
+		{
+			step: "migrate", fault: "the migrate process is SIGKILLed after an unsafe migration (nightly)",
+			version: ftKillNightly, nightly: true,
+			exit: 3, outcome: "restored", workers: 2, restored: true, lossOK: true,
+			output: []string{"Restoring the backup.", "Restored: the database is back", "Maintenance mode off."},
+			note:   "restored behind maintenance mode with the workers stopped",
+		},
+		{
+			step: "migrate", fault: "its PostgreSQL connection is terminated mid-migration",
+			version: ftGate, arrange: ftGateHeld, act: ftTerminateMigrate,
+			exit: 3, outcome: "migration-failed", workers: 2,
+			output: []string{"Every one of them is backward compatible"},
+			note:   "accounts.0003 stays applied; the gate migration rolled back with its transaction",
+		},
+		{
+			step: "migrate", fault: "SIGTERM to zdcd-release",
+			version: ftGate, arrange: ftGateHeld, act: ftSignal(syscall.SIGTERM),
+			exit: 3, outcome: "interrupted", workers: 2,
+			output: []string{"was interrupted (SIGTERM)", "Every one of them is backward compatible"},
+			note:   "the migrate command is stopped, its sessions terminated; accounts.0003 stays applied",
+		},
+		{
+			step: "migrate", fault: "SIGINT to zdcd-release",
+			version: ftGate, arrange: ftGateHeld, act: ftSignal(syscall.SIGINT),
+			exit: 3, outcome: "interrupted", workers: 2,
+			output: []string{"was interrupted", "Every one of them is backward compatible"},
+			note:   "as SIGTERM",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app answers 503, persistently",
+			version: ftNightly, nightly: true, arrange: patchApp(503),
+			exit: 4, outcome: "recovery-failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored", "heroku maintenance:on"},
+			note:   "no restore under live traffic: the database holds accounts.0004, the statement says so and how to finish",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app answers 401",
+			version: ftNightly, nightly: true, arrange: patchApp(401),
+			exit: 4, outcome: "recovery-failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored"},
+			note:   "as 503",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app answers 404",
+			version: ftNightly, nightly: true, arrange: patchApp(404),
+			exit: 4, outcome: "recovery-failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored"},
+			note:   "as 503",
+		},
+		{
+			step: "scale down", fault: "PATCH formation answers 500, persistently",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*/formation/*", Status: 500}),
+			exit:    4, outcome: "recovery-failed", maintenance: true, workers: 2,
+			output: []string{"the worker dynos could not be stopped", "maintenance mode is ON (switched on by zdcd)", "heroku ps:scale worker=0"},
+			note:   "not restored while workers write; maintenance left ON and stated",
+		},
+		{
+			step: "restore", fault: "POST restores acted on, then answers 500",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: restores, Status: 500, Count: 1, ActThenFail: true}),
+			exit:    3, outcome: "restored", workers: 2, restored: true, lossOK: true,
+			output: []string{"Restored: the database is back", "Maintenance mode off."},
+			note:   "the restore Heroku started is found (reconciliation), not started twice",
+		},
+		{
+			step: "restore", fault: "POST restores answers 422",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: restores, Status: 422, ID: "invalid_params", Message: "Restores are disabled for this database."}),
+			exit:    4, outcome: "recovery-failed", maintenance: true, workers: 0,
+			output: []string{"Database:  NOT restored", "Workers:   scaled to 0 by zdcd (before: worker=2)", "heroku pg:backups:restore"},
+			note:   "maintenance ON and worker=0 stated, with the commands to restore and come back",
+		},
+		{
+			step: "restore", fault: "the restore fails on Heroku after loading the data (pg_restore error)",
+			version: ftGateNightly, nightly: true, arrange: ftBreakable, act: ftBreakRestore,
+			exit: 4, outcome: "none", maintenance: true, workers: 0, restored: true, lossOK: true,
+			output: []string{"Problem:   the restore of backup", "ft_guarded", "heroku pg:backups:restore", "Database:  partly restored"},
+			absent: []string{"probably restored"},
+			note: "Heroku reports the restore failed: the database is partly restored (the ledger's rows and constraints " +
+				"included, so the run cannot be recorded: the statement is the record); restore again by hand",
+		},
+		{
+			step: "maintenance off", fault: "PATCH app answers 503 after the restore",
+			version: ftNightly, nightly: true,
+			arrange: inject(
+				herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Count: 1},
+				herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 503, RetryAfter: "1"}),
+			exit: 4, outcome: "recovery-failed", maintenance: true, workers: 2, restored: true, lossOK: true,
+			output: []string{"maintenance mode could not be switched off", "Database:  restored from backup", "maintenance mode is ON (switched on by zdcd)"},
+			note:   "restored, workers back; maintenance ON stated",
+		},
+		{
+			step: "nightly: maintenance on", fault: "PATCH app answers 503, persistently",
+			command: "nightly", version: ntUnsafe, arrange: patchApp(503),
+			exit: 3, outcome: "failed", workers: 2,
+			output: []string{"Nothing was released: maintenance mode could not be switched on"},
+			note:   "nothing released; the app is brought back and the approvals revoked",
+		},
+		{
+			step: "nightly: release phase", fault: "a migration fails after the unsafe one; the release phase restores",
+			command: "nightly", version: ftNightly,
+			exit: 3, outcome: "restored", workers: 2, restored: true,
+			output: []string{"ended restored: the database was restored from", "Maintenance mode off."},
+			note:   "maintenance mode is on before the release phase's backup: the restore loses no write",
+		},
+		{
+			step: "ledger", fault: "zdcd_ledger.runs locked ACCESS EXCLUSIVE by another session",
+			arrange: ftLockLedger,
+			exit:    3, outcome: "none", workers: 2,
+			output: []string{"start run", "lock timeout", "nothing was changed: retry the release once the ledger is free"},
+			note:   "ledger writes give up after their 2s lock_timeout: the run stops before planning (exit 3); nothing changed, nothing recorded",
+		},
+		func() ftCell {
+			var open, unlock func()
+			return ftCell{
+				step: "ledger", fault: "zdcd_ledger.runs locked ACCESS EXCLUSIVE while the migration runs",
+				version: ftGate,
+				arrange: func(t *testing.T, e *hkEnv) func() {
+					open = holdGate(t, e.dbURL)
+					return func() {
+						open()
+						if unlock != nil {
+							unlock()
+						}
+					}
+				},
+				act: func(t *testing.T, e *hkEnv, bg *background) {
+					ftAtGate(t, e, bg)
+					unlock = ftLockLedger(t, e)
+					open()
+				},
+				after: func(t *testing.T, e *hkEnv, dir string, runID float64) {
+					// The next release closes the unfinished run as if its process had died.
+					if r := e.run(dir, e.directEnv(), "release"); r.code != 0 || !strings.Contains(r.stdout, "recorded them as interrupted") {
+						t.Errorf("next release: want exit 0 closing the unfinished run:\n%s", r)
+					}
+					for _, r := range ftHistory(e, dir) {
+						if r["id"] == runID && r["outcome"] != "interrupted" {
+							t.Errorf("run %v after the next release: %v, want interrupted", runID, r)
+						}
+					}
+				},
+				exit: 0, outcome: "unfinished", workers: 2,
+				output: []string{"Applied 2 migration(s)", "warning: could not record the outcome in the ledger"},
+				note: "the release succeeds (the ledger never blocks it) but its outcome is not recorded (a warning says so); " +
+					"the next release records it as interrupted although its migrations were applied",
+			}
+		}(),
+	}
+}
+
+// TestFaultMatrix runs every cell, in parallel, and writes or checks docs/reliability.md.
+func TestFaultMatrix(t *testing.T) {
+	cells := ftCells()
+	rows := make([]*ftRow, len(cells))
+	t.Run("cells", func(t *testing.T) {
+		for i, c := range cells {
+			t.Run(c.step+"/"+c.fault, func(t *testing.T) {
+				t.Parallel()
+				rows[i] = ftRun(t, i, c)
+			})
+		}
+	})
+	for _, r := range rows {
+		if r == nil {
+			t.Logf("%s not checked: not every cell ran to the end", ftDoc)
+			return
+		}
+	}
+	got := ftRender(rows)
+	if *update {
+		if err := os.WriteFile(ftDoc, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(ftDoc)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s does not match the fault matrix as it ran (rerun with -update if the change is intended; %v):\n--- got\n%s", ftDoc, err, got)
+	}
+}
+
+// ftRun runs one cell and returns its row as it ran (nil when it stopped early).
+func ftRun(t *testing.T, i int, c ftCell) *ftRow {
+	started := time.Now()
+	e := hkStart(t, fmt.Sprintf("ft-cell-%02d", i), nil)
+	e.seed()
+	e.exec("CREATE TABLE ft_writes (id serial PRIMARY KEY, n int NOT NULL UNIQUE, at timestamptz NOT NULL DEFAULT clock_timestamp())")
+	if c.version == nil {
+		c.version = ftSafe
+	}
+	dir := c.version(e)
+	if c.command == "" {
+		c.command = "release"
+	}
+	env := e.directEnv(c.env...)
+	if c.command == "nightly" {
+		ntRefuse(e, dir)
+		env = ntEnv(e, c.env...)
+		e.srv.ResetRequests()
+	}
+	before := ftRunIDs(e, dir)
+
+	if c.local {
+		env = append(baseEnv(e.dbURL), "ZDCD_BACKUP_DIR="+ftFullDir(t))
+	}
+	if c.nightly {
+		env = append(env, "NIGHTLY_BUILD=true")
+	}
+	var undo func()
+	if c.arrange != nil {
+		undo = c.arrange(t, e)
+	}
+	w := ftStartWriter(t, e)
+	bg := start(t, dir, env, c.command)
+	if c.act != nil {
+		c.act(t, e, bg)
+	}
+	r := bg.wait(t)
+	e.texts = append(e.texts, r.stdout, r.stderr)
+	t.Logf("release: %s", r)
+	w.stop(t)
+	if undo != nil {
+		undo()
+	}
+	e.srv.ClearFaults()
+	out := r.stdout + r.stderr
+
+	if r.code != c.exit {
+		t.Errorf("exit %d, want %d", r.code, c.exit)
+	}
+	hkContainsAll(t, "output", out, c.output...)
+	for _, a := range c.absent {
+		if strings.Contains(out, a) {
+			t.Errorf("output has %q", a)
+		}
+	}
+	if c.exit == 4 && !strings.Contains(out, "RECOVERY FAILED: a human must act") {
+		t.Error("exit 4 without the statement for a human")
+	}
+	if c.exit != 4 && strings.Contains(out, "RECOVERY FAILED") {
+		t.Error("recovery reported failed")
+	}
+
+	// The ledger: the run this cell made (none when the ledger could not be written).
+	outcome, exit, runID := "none", -1, 0.0
+	if runs := ftNewRuns(e, dir, before, c.command); len(runs) > 1 {
+		t.Errorf("%d runs recorded, want at most 1: %v", len(runs), runs)
+	} else if len(runs) == 1 {
+		runID = runs[0]["id"].(float64)
+		outcome = "unfinished"
+		if o, _ := runs[0]["outcome"].(string); o != "" {
+			outcome = o
+		}
+		if f, ok := runs[0]["exit_code"].(float64); ok {
+			exit = int(f)
+		}
+	}
+	if outcome != c.outcome {
+		t.Errorf("ledger outcome %q, want %q", outcome, c.outcome)
+	}
+	ledgerCol := outcome
+	if exit >= 0 {
+		ledgerCol = fmt.Sprintf("%s (%d)", outcome, exit)
+		if exit != c.exit {
+			t.Errorf("ledger exit_code %d, want %d", exit, c.exit)
+		}
+	}
+
+	// The app.
+	maint := e.srv.Maintenance(e.app)
+	workers := e.srv.Formation(e.app)["worker"]
+	if maint != c.maintenance {
+		t.Errorf("maintenance %v, want %v", maint, c.maintenance)
+	}
+	if workers != c.workers {
+		t.Errorf("worker=%d, want %d", workers, c.workers)
+	}
+	mcol, wcol := "off", fmt.Sprint(workers)
+	if maint {
+		mcol = "ON"
+		if strings.Contains(out, "maintenance mode is ON (switched on by zdcd)") {
+			mcol += ", stated"
+		} else {
+			t.Error("maintenance mode is left on and the output does not say so")
+		}
+	}
+	if workers != 2 {
+		if strings.Contains(out, "Workers:   scaled to 0 by zdcd (before: worker=2)") {
+			wcol += ", stated"
+		} else {
+			t.Error("the workers are left stopped and the output does not say so")
+		}
+	}
+	restores := len(e.transfers("restore"))
+	if c.restored && restores == 0 {
+		t.Error("no restore, want one")
+	}
+	if !c.restored && restores != 0 && c.exit != 4 {
+		t.Errorf("%d restore(s), want none", restores)
+	}
+
+	// The data.
+	lost := ftCheckWrites(t, e, w, c.lossOK)
+	lcol := "0"
+	if c.lossOK {
+		lcol = "writes between the backup and maintenance on"
+		t.Logf("rows lost by the restore: %d of %d committed", lost, len(w.committed))
+	}
+	if all, _ := migrateSessions(t, connect(t, e.dbURL)); all != 0 {
+		t.Errorf("%d zdcd-migrate session(s) left", all)
+	}
+	if c.after != nil {
+		c.after(t, e, dir, runID)
+	}
+	hkAssertNoSecrets(e)
+	t.Logf("cell took %s", time.Since(started).Round(time.Millisecond))
+	note := c.note
+	if c.bug != "" {
+		note += "; " + c.bug
+		if t.Failed() {
+			t.Logf("this cell exposes a known product bug: %s", c.bug)
+		}
+	}
+	return &ftRow{step: c.step, fault: c.fault, exit: fmt.Sprint(r.code), outcome: ledgerCol,
+		maintenance: mcol, workers: wcol, lost: lcol, note: note}
+}
+
+// ftHistory is the ledger as `zdcd-release history --format json` prints it (possibly empty: a
+// failed restore can take the ledger with it).
+func ftHistory(e *hkEnv, dir string) []map[string]any {
+	e.t.Helper()
+	r := e.run(dir, baseEnv(e.dbURL), "history", "--format", "json")
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &runs); r.code != 0 || err != nil {
+		e.t.Fatalf("history: %v\n%s", err, r)
+	}
+	return runs
+}
+
+// ftRunIDs are the ids of the ledger's runs.
+func ftRunIDs(e *hkEnv, dir string) map[float64]bool {
+	ids := map[float64]bool{}
+	for _, r := range ftHistory(e, dir) {
+		ids[r["id"].(float64)] = true
+	}
+	return ids
+}
+
+// ftNewRuns are the ledger's runs of command that are not in before.
+func ftNewRuns(e *hkEnv, dir string, before map[float64]bool, command string) []map[string]any {
+	var out []map[string]any
+	for _, r := range ftHistory(e, dir) {
+		if !before[r["id"].(float64)] && r["command"] == command {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ftWriter commits a row into ft_writes every few milliseconds on its own session, as the old
+// release's web traffic does, remembering each row it saw committed and when. Like web traffic
+// it stops while the app is in maintenance mode (the router answers 503).
+type ftWriter struct {
+	e         *hkEnv
+	mu        sync.Mutex
+	committed []ftWrite
+	quit      chan struct{}
+	done      chan struct{}
+}
+
+type ftWrite struct {
+	n  int
+	at time.Time // when the commit returned
+}
+
+func ftStartWriter(t *testing.T, e *hkEnv) *ftWriter {
+	t.Helper()
+	w := &ftWriter{e: e, quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		ctx := context.Background()
+		var conn *pgx.Conn
+		defer func() {
+			if conn != nil {
+				conn.Close(ctx)
+			}
+		}()
+		for n := 1; ; n++ {
+			select {
+			case <-w.quit:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if e.srv.Maintenance(e.app) {
+				continue
+			}
+			if conn == nil {
+				c, err := pgx.Connect(ctx, e.dbURL)
+				if err != nil {
+					continue
+				}
+				conn = c
+			}
+			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := conn.Exec(qctx, "INSERT INTO ft_writes (n) VALUES ($1)", n)
+			cancel()
+			if err != nil {
+				// A restore dropped the table or ended the session: the row is not committed.
+				conn.Close(ctx)
+				conn = nil
+				continue
+			}
+			w.mu.Lock()
+			w.committed = append(w.committed, ftWrite{n: n, at: time.Now()})
+			w.mu.Unlock()
+		}
+	}()
+	// Writes are flowing before the release starts.
+	waitUntil(t, "the writer commits", nil, func() bool { return w.count() >= 3 })
+	return w
+}
+
+func (w *ftWriter) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.committed)
+}
+
+// stop lets the writer commit a few more rows after the release (unless maintenance mode is left
+// on), then stops it.
+func (w *ftWriter) stop(t *testing.T) {
+	t.Helper()
+	n := w.count()
+	if w.e.srv.Maintenance(w.e.app) {
+		close(w.quit)
+		<-w.done
+		return
+	}
+	waitUntil(t, "the writer commits after the release", nil, func() bool { return w.count() >= n+3 })
+	close(w.quit)
+	<-w.done
+}
+
+// ftCheckWrites checks every row the writer saw committed is in ft_writes, except, after a
+// restore, those committed once the backup had started: the restore brings the database back to
+// the backup. It returns how many are missing.
+func ftCheckWrites(t *testing.T, e *hkEnv, w *ftWriter, restored bool) int {
+	t.Helper()
+	present := map[int]bool{}
+	for _, s := range e.query("SELECT n::text FROM ft_writes") {
+		var n int
+		fmt.Sscan(s, &n)
+		present[n] = true
+	}
+	var backupAt, restoreAt time.Time
+	if restored {
+		backups := e.srv.RequestsMatching(http.MethodPost, "/client/v11/databases/*/backups")
+		restores := e.srv.RequestsMatching(http.MethodPost, "/client/v11/databases/*/restores")
+		if len(backups) == 0 || len(restores) == 0 {
+			t.Fatalf("restored, but %d backup and %d restore requests", len(backups), len(restores))
+		}
+		// The local Heroku stamps requests to the second, rounded down: the backup's stamp is a
+		// lower bound, the restore's plus a second an upper one.
+		backupAt, restoreAt = backups[0].Time, restores[0].Time.Add(time.Second)
+	}
+	lost := 0
+	for _, c := range w.committed {
+		if present[c.n] {
+			continue
+		}
+		lost++
+		// Only a write between the backup's start and the restore may be lost.
+		if !restored || c.at.Before(backupAt) || c.at.After(restoreAt) {
+			t.Errorf("row %d, committed at %s, is lost (backup requested at %s, restore at %s)", c.n,
+				c.at.Format(time.RFC3339Nano), backupAt.Format(time.RFC3339Nano), restoreAt.Format(time.RFC3339Nano))
+		}
+	}
+	return lost
+}
+
+// ftHoldReleaseLock holds the release lock on a session of the test's, as a long release would.
+func ftHoldReleaseLock(t *testing.T, e *hkEnv) func() {
+	conn := connect(t, e.dbURL)
+	if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_lock($1)", release.LockKey); err != nil {
+		t.Fatal(err)
+	}
+	return func() { conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", release.LockKey) }
+}
+
+// ftLockLedger holds an ACCESS EXCLUSIVE lock on zdcd_ledger.runs for the whole run.
+func ftLockLedger(t *testing.T, e *hkEnv) func() {
+	ctx := context.Background()
+	conn := connect(t, e.dbURL)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE zdcd_ledger.runs IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	return func() { tx.Rollback(ctx) }
+}
+
+// ftGateHeld holds the gate, so that the gate migration waits until the test acts.
+func ftGateHeld(t *testing.T, e *hkEnv) func() { return holdGate(t, e.dbURL) }
+
+// ftAtGate waits until the migrate command waits at the gate.
+func ftAtGate(t *testing.T, e *hkEnv, bg *background) *pgx.Conn {
+	conn := connect(t, e.dbURL)
+	waitUntil(t, "the migrate command waits at the gate", bg, func() bool {
+		_, waiting := migrateSessions(t, conn)
+		return waiting > 0
+	})
+	return conn
+}
+
+// ftTerminateMigrate ends the waiting migrate session from the server side, as a failover or a
+// dropped connection would.
+func ftTerminateMigrate(t *testing.T, e *hkEnv, bg *background) {
+	conn := ftAtGate(t, e, bg)
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'zdcd-migrate' AND datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("terminate the migrate session: %d terminated, %v", n, err)
+	}
+}
+
+// ftSignal sends sig to zdcd-release once the migrate command waits at the gate.
+func ftSignal(sig syscall.Signal) func(t *testing.T, e *hkEnv, bg *background) {
+	return func(t *testing.T, e *hkEnv, bg *background) {
+		ftAtGate(t, e, bg)
+		if err := bg.cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ftFullDir is a backup directory with no room: a 4 KiB tmpfs. Mounting needs root; without it,
+// the nearest cell is a path that is a file, where no dump can be written.
+func ftFullDir(t *testing.T) string {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Logf("mount a tmpfs (%v: %s): using a file as the backup directory instead", err, bytes.TrimSpace(out))
+		file := filepath.Join(dir, "file")
+		if err := os.WriteFile(file, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	return dir
+}
+
+// ftRender is docs/reliability.md.
+func ftRender(rows []*ftRow) []byte {
+	var b bytes.Buffer
+	b.WriteString(`# Reliability: the fault matrix
+
+<!-- Generated by TestFaultMatrix (test/e2e/faults_test.go) with -update. Do not edit. -->
+
+What ` + "`zdcd-release release`" + ` (and, in two cells, ` + "`zdcd-release nightly`" + `) does when a
+step meets a fault. Every row is a cell of ` + "`TestFaultMatrix`" + `, run end to end: the binary as
+Heroku runs it, against a real PostgreSQL, Debian's real Django and the local Heroku
+(internal/herokufake), whose backups and restores really run pg_dump and pg_restore. The table is
+written from the cells as they ran, so the page says what the tests check:
+
+` + "```" + `
+go test -count=1 ./test/e2e -run TestFaultMatrix -v            # run the matrix (about 2 minutes)
+go test -count=1 ./test/e2e -run TestFaultMatrix -update       # rewrite this page
+` + "```" + `
+
+Each cell starts an app at the sample project's baseline with ` + "`worker=2`" + ` and three customers,
+deploys a version (a backward-compatible migration, sometimes followed by one that waits at a gate
+until the test acts; or, for the recovery steps, the nightly plan ` + "`NIGHTLY_BUILD=true`" + ` with the
+unsafe ` + "`accounts.0004`" + ` then a migration that fails), injects the fault, and checks:
+
+- **exit**: the exit code (DESIGN.md: 0 done, 2 nothing changed, 3 failed and consistent, 4 a
+  human must act);
+- **ledger outcome**: the outcome and exit code recorded for the run (` + "`zdcd-release history`" + `);
+  "none" when no run could be recorded, "unfinished" when its outcome could not be;
+- **maintenance** and **workers**: the app at the end; when zdcd leaves maintenance mode on or a
+  worker stopped, "stated" means its exit-4 statement says so and how to finish;
+- **rows lost**: while the command runs, a writer commits a row every 10 ms into ` + "`ft_writes`" + `, a
+  table no migration touches, as the old release's web traffic would; like web traffic it pauses
+  while maintenance mode is on (Heroku's router then answers 503). Every row it saw committed must
+  be there at the end. The exception is a restore: it brings the whole database back to the
+  backup, so rows committed after the backup started are lost by design. Those cells check that
+  every row committed before the backup or after the restore is present, and log how many were
+  lost (on the order of a hundred here: every write of the second or two between the backup's
+  start and maintenance mode). This is the honest limit of restore-based recovery: maintenance
+  mode and the stopped workers narrow the window to the writes between the backup's start and
+  the moment maintenance mode is on; they do not close it. The nightly window closes it: there
+  maintenance mode is on before the backup. Nothing else loses a row. A writer that maintenance
+  mode does not stop (a one-off dyno, another app on the same database) also writes during the
+  restore, which can make Heroku's restore itself fail.
+
+Every cell also checks that no ` + "`zdcd-migrate`" + ` session is left behind and that neither the API
+key nor the database password appears in the output, the ledger or the requests sent to Heroku.
+
+| step | fault | exit | ledger outcome | maintenance | workers | rows lost | note |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+`)
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.step, r.fault, r.exit, r.outcome, r.maintenance, r.workers, r.lost, r.note)
+	}
+	return b.Bytes()
+}
+
+// ftKillMigrate SIGKILLs the migrate command (python manage.py migrate, a descendant of
+// zdcd-release) while it waits at the gate, as an out-of-memory kill would. Its database session
+// is orphaned: a backend waiting for a lock does not notice its client is gone.
+func ftKillMigrate(t *testing.T, e *hkEnv, bg *background) {
+	ftAtGate(t, e, bg)
+	pid := ftDescendant(t, bg.cmd.Process.Pid, "manage.py")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the migrate command (pid %d): %v", pid, err)
+	}
+}
+
+// ftDescendant finds a process below parent whose command line has word.
+func ftDescendant(t *testing.T, parent int, word string) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ppid := func(pid int) int {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0
+		}
+		// pid (comm) state ppid …: comm may hold spaces and parentheses.
+		rest := string(b[bytes.LastIndexByte(b, ')')+1:])
+		var state string
+		var pp int
+		fmt.Sscan(rest, &state, &pp)
+		return pp
+	}
+	for _, en := range entries {
+		var pid int
+		if _, err := fmt.Sscan(en.Name(), &pid); err != nil || pid == parent {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || !bytes.Contains(cmdline, []byte(word)) {
+			continue
+		}
+		for p, depth := ppid(pid), 0; p > 1 && depth < 5; p, depth = ppid(p), depth+1 {
+			if p == parent {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no process with %q below pid %d", word, parent)
+	return 0
+}
+
+// ftBreakable holds the gate and adds, before the backup, a table whose domain rejects every
+// value in a session where the database-level setting ft.fail is on. The table sorts after
+// django_migrations and ft_writes, so a restore loads them before it fails on this one.
+func ftBreakable(t *testing.T, e *hkEnv) func() {
+	e.exec(`CREATE DOMAIN ft_guarded AS int CHECK (current_setting('ft.fail', true) IS DISTINCT FROM 'on');
+		CREATE TABLE ft_zz (v ft_guarded);
+		INSERT INTO ft_zz VALUES (1)`)
+	return holdGate(t, e.dbURL)
+}
+
+// ftBreakRestore makes the coming restore fail after it loaded part of the data, as a pg_restore
+// error on Heroku would: at the gate (after the backup, before the restore) it switches ft.fail
+// on for the database's new sessions, then ends the migrate session so that the migration fails
+// after the unsafe accounts.0004.
+func ftBreakRestore(t *testing.T, e *hkEnv, bg *background) {
+	conn := ftAtGate(t, e, bg)
+	if _, err := conn.Exec(context.Background(), `DO $$ BEGIN
+		EXECUTE format('ALTER DATABASE %I SET ft.fail = %L', current_database(), 'on'); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	ftTerminateMigrate(t, e, bg)
+}
