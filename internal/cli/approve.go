@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -221,7 +222,7 @@ func approvalTargets(ctx context.Context, store *ledger.Postgres, opts ApproveOp
 				return nil, &usageError{msg: fmt.Sprintf("approve %s: run %d recorded it without a digest (an older zdcd-release): deploy it again, then approve", key, d.ID)}
 			}
 			rules := unsafeRules(m.Findings)
-			if a.Rule != "" && !contains(rules, a.Rule) {
+			if a.Rule != "" && !slices.Contains(rules, a.Rule) {
 				return nil, &usageError{msg: fmt.Sprintf("approve %s: run %d found no unsafe %s in it (found: %s)", t, d.ID, a.Rule, strings.Join(rules, ", "))}
 			}
 			out = append(out, approvalTarget{key: key, rule: a.Rule, digest: m.Digest, runID: d.ID, unsafe: rules})
@@ -233,20 +234,11 @@ func approvalTargets(ctx context.Context, store *ledger.Postgres, opts ApproveOp
 func unsafeRules(fs []analysis.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		if f.Severity == analysis.Unsafe && !contains(out, f.Rule) {
+		if f.Severity == analysis.Unsafe && !slices.Contains(out, f.Rule) {
 			out = append(out, f.Rule)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func shortDigest(d string) string {
