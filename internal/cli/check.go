@@ -281,9 +281,8 @@ func analyse(ctx context.Context, cfg *config.Config, io IO, opts analyseOptions
 // database, by comparing the applied migrations both see: zdcd must never judge (or, later,
 // back up and restore) one database while Django migrates another.
 func sameDatabase(cfg *config.Config, pl *plan.Plan, applied []plan.MigrationKey) error {
-	django := append([]plan.MigrationKey(nil), pl.Applied...)
-	database.SortKeys(django)
-	if equalKeys(django, applied) {
+	django := pl.Applied
+	if plan.SameSet(django, applied) {
 		return nil
 	}
 	return &config.Error{
@@ -291,16 +290,4 @@ func sameDatabase(cfg *config.Config, pl *plan.Plan, applied []plan.MigrationKey
 		Problem: fmt.Sprintf("names a different database than Django's DATABASES[%q] in %s (Django sees %d applied migrations, %s's database %d): make the settings read %s, or set ZDCD_DATABASE_VAR / ZDCD_DATABASE_ALIAS",
 			pl.Alias, pl.Settings, len(django), cfg.DatabaseVar, len(applied), cfg.DatabaseVar),
 	}
-}
-
-func equalKeys(a, b []plan.MigrationKey) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -231,24 +231,10 @@ type Detail struct {
 }
 
 // Applied returns the migrations in After but not in Before: what the run applied.
-func (d Detail) Applied() []plan.MigrationKey { return minus(d.After, d.Before) }
+func (d Detail) Applied() []plan.MigrationKey { return plan.Minus(d.After, d.Before) }
 
 // Unapplied returns the migrations in Before but not in After (a restore, or a rollback).
-func (d Detail) Unapplied() []plan.MigrationKey { return minus(d.Before, d.After) }
-
-func minus(a, b []plan.MigrationKey) []plan.MigrationKey {
-	in := make(map[plan.MigrationKey]bool, len(b))
-	for _, k := range b {
-		in[k] = true
-	}
-	out := []plan.MigrationKey{}
-	for _, k := range a {
-		if !in[k] {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+func (d Detail) Unapplied() []plan.MigrationKey { return plan.Minus(d.Before, d.After) }
 
 // RunSummary is one line of history.
 type RunSummary struct {

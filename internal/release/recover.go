@@ -66,7 +66,7 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 	if err := f.Ledger.RecordApplied(rctx, f.runID, f.before, after); err != nil {
 		f.say("warning: could not record the applied migrations in the ledger: %v", err)
 	}
-	applied := minus(after, f.before)
+	applied := plan.Minus(after, f.before)
 	touched := append([]plan.MigrationKey(nil), applied...)
 	if k, ok := f.inFlight(after); ok {
 		touched = append(touched, k)
@@ -90,9 +90,9 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 		return f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s after applying backward-compatible migrations only (%s); no restore needed: %w", what, orNone(applied), runErr))
 	}
 	if f.backup == nil {
-		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s, and there is no backup to restore.\n", keyList(bad))
+		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s, and there is no backup to restore.\n", plan.JoinKeys(bad))
 	} else {
-		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s. Restoring the backup.\n", keyList(bad))
+		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s. Restoring the backup.\n", plan.JoinKeys(bad))
 	}
 	return f.restore(rctx, ctx, runErr, bad)
 }
@@ -102,7 +102,7 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.MigrationKey) error {
 	st := appState{app: f.Config.AppName, scaled: map[string]int{}}
 	if f.backup == nil {
-		return f.humanMustAct(rctx, runErr, st, fmt.Sprintf("migrations the old release may not survive were applied (%s) and there is no backup to restore (ZDCD_BACKUP=%s)", keyList(bad), f.Config.Backup), bad)
+		return f.humanMustAct(rctx, runErr, st, fmt.Sprintf("migrations the old release may not survive were applied (%s) and there is no backup to restore (ZDCD_BACKUP=%s)", plan.JoinKeys(bad), f.Config.Backup), bad)
 	}
 	// Keep the run as recorded so far: the restore rolls the ledger back with the database.
 	if d, err := f.Ledger.Run(rctx, f.runID); err == nil {
@@ -151,7 +151,7 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 		if errors.As(err, &failed) {
 			// Heroku says the restore ran and failed: whatever it loaded is a partial database.
 			st.restoreFailed = true
-		} else if now, aerr := f.DB.AppliedMigrations(rctx); aerr == nil && equal(now, f.before) {
+		} else if now, aerr := f.DB.AppliedMigrations(rctx); aerr == nil && plan.SameSet(now, f.before) {
 			// Heroku did not confirm the restore, but the database can tell whether it ran.
 			st.restoreUnconfirmed = true
 		}
@@ -161,7 +161,7 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 
 	started = f.now()
 	now, err := f.DB.AppliedMigrations(rctx)
-	if err == nil && !equal(now, f.before) {
+	if err == nil && !plan.SameSet(now, f.before) {
 		err = fmt.Errorf("after the restore the database has %d applied migrations, before the release it had %d", len(now), len(f.before))
 	}
 	f.step(rctx, "verify", started, err == nil, errText(err))
@@ -311,7 +311,7 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	case st.restoreUnconfirmed:
 		fmt.Fprintf(w, "  Database:  probably restored: Heroku did not confirm the restore of backup %s, but the applied migrations are back to those before the release. `heroku pg:backups --app %s` shows the restore.\n", f.backup.ID, st.app)
 	case len(bad) > 0:
-		fmt.Fprintf(w, "  Database:  NOT restored; it holds changes the old release may not survive (%s).\n", keyList(bad))
+		fmt.Fprintf(w, "  Database:  NOT restored; it holds changes the old release may not survive (%s).\n", plan.JoinKeys(bad))
 	default:
 		fmt.Fprintln(w, "  Database:  state unknown.")
 	}
@@ -428,29 +428,11 @@ func (f *Flow) inFlight(after []plan.MigrationKey) (plan.MigrationKey, bool) {
 	return plan.MigrationKey{}, false
 }
 
-func minus(a, b []plan.MigrationKey) []plan.MigrationKey {
-	in := map[plan.MigrationKey]bool{}
-	for _, k := range b {
-		in[k] = true
-	}
-	var out []plan.MigrationKey
-	for _, k := range a {
-		if !in[k] {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func equal(a, b []plan.MigrationKey) bool {
-	return len(minus(a, b)) == 0 && len(minus(b, a)) == 0
-}
-
 func orNone(keys []plan.MigrationKey) string {
 	if len(keys) == 0 {
 		return "none"
 	}
-	return keyList(keys)
+	return plan.JoinKeys(keys)
 }
 
 func sortedTypes(m map[string]int) []string {

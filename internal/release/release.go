@@ -454,12 +454,3 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
-
-// keyList joins migration keys for messages.
-func keyList(keys []plan.MigrationKey) string {
-	s := make([]string, len(keys))
-	for i, k := range keys {
-		s[i] = k.String()
-	}
-	return strings.Join(s, ", ")
-}

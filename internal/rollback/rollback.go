@@ -215,7 +215,7 @@ func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 	}
 	if p.BackupRun.BackupID == "" {
 		return &release.Error{Code: 1, Err: fmt.Errorf("rolling back to v%d needs a restore (%s cannot run under the old code), but run %d of v%d took no backup (ZDCD_BACKUP): nothing was changed; restore by hand from a backup of your choice, then roll back",
-			p.Target.Version, keyList(p.Incompatible), p.BackupRun.ID, p.BackupRun.ReleaseVersion)}
+			p.Target.Version, plan.JoinKeys(p.Incompatible), p.BackupRun.ID, p.BackupRun.ReleaseVersion)}
 	}
 	b, err := f.Backups.Find(ctx, p.BackupRun.BackupID)
 	if err != nil {
@@ -233,11 +233,11 @@ func (f *Flow) print(p *Plan) {
 	case len(p.Undone) == 0:
 		fmt.Fprintln(w, "No migration was applied since v"+strconv.Itoa(p.Target.Version)+" (per the ledger): the code is rolled back, the database stays as it is.")
 	case !p.Restore():
-		fmt.Fprintf(w, "Migrations applied since: %s.\n", keyList(p.Undone))
+		fmt.Fprintf(w, "Migrations applied since: %s.\n", plan.JoinKeys(p.Undone))
 		fmt.Fprintln(w, "All of them are backward compatible: v"+strconv.Itoa(p.Target.Version)+"'s code runs against the current schema. No restore, no downtime; they stay applied.")
 	default:
-		fmt.Fprintf(w, "Migrations applied since: %s.\n", keyList(p.Undone))
-		fmt.Fprintf(w, "v%d's code may not run against: %s. The database must go back too:\n", p.Target.Version, keyList(p.Incompatible))
+		fmt.Fprintf(w, "Migrations applied since: %s.\n", plan.JoinKeys(p.Undone))
+		fmt.Fprintf(w, "v%d's code may not run against: %s. The database must go back too:\n", p.Target.Version, plan.JoinKeys(p.Incompatible))
 		fmt.Fprintf(w, "  restore backup %s, taken by run %d (v%d) at %s before its migrations,\n", p.Backup.ID, p.BackupRun.ID, p.BackupRun.ReleaseVersion, p.BackupRun.StartedAt.UTC().Format(time.RFC3339))
 		fmt.Fprintln(w, "  behind maintenance mode with the worker dynos stopped.")
 		fmt.Fprintln(w, "  EVERYTHING WRITTEN TO THE DATABASE SINCE THAT BACKUP IS LOST.")
@@ -379,7 +379,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	}
 	if err == nil {
 		var now []plan.MigrationKey
-		if now, err = f.DB.AppliedMigrations(ctx); err == nil && !sameKeys(now, p.Expected) {
+		if now, err = f.DB.AppliedMigrations(ctx); err == nil && !plan.SameSet(now, p.Expected) {
 			err = fmt.Errorf("after the restore the database has %d applied migrations, the backup's run started with %d", len(now), len(p.Expected))
 		}
 	}
@@ -432,7 +432,7 @@ func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
 	case s.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s (v%d's schema).\n", p.Backup.ID, p.Target.Version)
 	case p.Restore():
-		fmt.Fprintf(w, "  Database:  NOT restored (still holds %s).\n", keyList(p.Incompatible))
+		fmt.Fprintf(w, "  Database:  NOT restored (still holds %s).\n", plan.JoinKeys(p.Incompatible))
 	}
 	if s.rolledBack {
 		fmt.Fprintf(w, "  Code:      rolled back to v%d.\n", p.Target.Version)
@@ -456,28 +456,4 @@ func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
 	e := &release.Error{Code: 4, Err: fmt.Errorf("rollback incomplete, a human must act: %w", cause)}
 	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), s.runID, ledger.OutcomeRecoveryFailed, 4, e.Error())
 	return e
-}
-
-func keyList(keys []plan.MigrationKey) string {
-	s := make([]string, len(keys))
-	for i, k := range keys {
-		s[i] = k.String()
-	}
-	return strings.Join(s, ", ")
-}
-
-func sameKeys(a, b []plan.MigrationKey) bool {
-	in := map[plan.MigrationKey]int{}
-	for _, k := range a {
-		in[k]++
-	}
-	for _, k := range b {
-		in[k]--
-	}
-	for _, n := range in {
-		if n != 0 {
-			return false
-		}
-	}
-	return true
 }
