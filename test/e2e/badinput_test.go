@@ -56,9 +56,11 @@ var flagRe = regexp.MustCompile(`(?m)^  -([a-z-]+)(?: ([a-z]+))?$`)
 // accepted; nothing panics. No database is configured, so nothing can change.
 func TestBadFlags(t *testing.T) {
 	dir := t.TempDir()
+	seen := 0
 	for _, cmd := range []string{"release", "nightly", "approve", "rollback", "hooks", "check", "lint", "explain", "history", "config", "version"} {
 		help := run(t, dir, lintEnv(), cmd, "--help")
 		flags := flagRe.FindAllStringSubmatch(help.stderr, -1)
+		seen += len(flags)
 		for _, f := range flags {
 			name, typ := f[1], f[2]
 			for label, v := range badValues {
@@ -78,6 +80,10 @@ func TestBadFlags(t *testing.T) {
 				assertOneLineError(t, cmd+" <"+label+">", r)
 			}
 		}
+	}
+	// The flags are read from --help: if that reading broke, the test would check nothing.
+	if seen < 20 {
+		t.Fatalf("read %d flags from the commands' --help, want at least 20", seen)
 	}
 }
 
