@@ -102,7 +102,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 			wd, _ := io.Getwd()
 			return report.Render(w, report.Text, r, report.Options{ProjectDir: cfg.ProjectDir, WorkDir: wd})
 		},
-		Migrator: migrate.New(cfg, io.Environ, io.Out),
+		Migrator: release.RunnerMigrator{Runner: migrate.New(cfg, io.Environ, io.Out)},
 		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
 			return s.reopen(ctx, cfg)
 		},

@@ -86,12 +86,20 @@ type Ledger interface {
 
 var _ Ledger = (*ledger.Postgres)(nil)
 
-// Migrator applies the pending migrations (*migrate.Runner).
+// Migrator applies the pending migrations, all in one command or one at a time (the release
+// decides per plan). RunnerMigrator adapts a *migrate.Runner.
 type Migrator interface {
-	Run(ctx context.Context, migs []migrate.Migration) (*migrate.Result, error)
+	Run(ctx context.Context, migs []migrate.Migration, oneAtATime bool) (*migrate.Result, error)
 }
 
-var _ Migrator = (*migrate.Runner)(nil)
+// RunnerMigrator is a *migrate.Runner as a Migrator.
+type RunnerMigrator struct{ Runner *migrate.Runner }
+
+// Run applies migs with the runner, one at a time when asked.
+func (m RunnerMigrator) Run(ctx context.Context, migs []migrate.Migration, oneAtATime bool) (*migrate.Result, error) {
+	m.Runner.OneAtATime = oneAtATime
+	return m.Runner.Run(ctx, migs)
+}
 
 // Flow is one release run. Every field but Platform is required.
 type Flow struct {
@@ -351,13 +359,11 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 	}
 	f.before = before
 	migs := migrate.FromPlan(a.Plan, a.Context)
-	if r, ok := f.Migrator.(*migrate.Runner); ok && !r.OneAtATime {
-		// The first deploy has no traffic to protect: one command for all, one Python start.
-		r.OneAtATime = !a.Result.Initial && migrate.OneAtATimeFor(migs)
-	}
+	// The first deploy has no traffic to protect: one command for all, one Python start.
+	oneAtATime := !a.Result.Initial && migrate.OneAtATimeFor(migs)
 	f.say("Migrating: %d migration(s), lock_timeout %s, up to %d retries", len(migs), f.Config.LockTimeout, f.Config.LockRetries)
 	started := f.now()
-	res, runErr := f.Migrator.Run(ctx, migs)
+	res, runErr := f.Migrator.Run(ctx, migs, oneAtATime)
 	f.step(ctx, "migrate", started, runErr == nil, summarize(res, runErr))
 	if res != nil && res.Watchdog.Sessions > 0 {
 		f.say("Watchdog: %d session(s) waited behind the migration (at most %d at once, longest %s).",
