@@ -13,7 +13,6 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
-	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -101,18 +100,13 @@ func approve(ctx context.Context, opts ApproveOptions, io IO) error {
 	if err != nil {
 		return err
 	}
-	dbURL, err := cfg.RequireDatabase()
+	s, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
-	if err != nil {
-		return err
-	}
-	defer db.Close(context.WithoutCancel(ctx))
-	secrets := []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}
+	defer s.close(ctx)
 	if opts.List {
-		store, ok, err := ledger.OpenExisting(ctx, db.Conn, ledger.Options{Secrets: secrets})
+		store, ok, err := ledger.OpenExisting(ctx, s.db.Conn, s.opts)
 		if err != nil {
 			return err
 		}
@@ -124,7 +118,7 @@ func approve(ctx context.Context, opts ApproveOptions, io IO) error {
 		}
 		return writeApprovals(io, opts.Format, list)
 	}
-	store, err := ledger.OpenWith(ctx, db.Conn, ledger.Options{Secrets: secrets})
+	store, err := ledger.OpenWith(ctx, s.db.Conn, s.opts)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/zdcd/zdcd/internal/config"
-	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/ledger"
 )
 
@@ -59,16 +58,12 @@ func history(ctx context.Context, opts HistoryOptions, io IO) error {
 	if err != nil {
 		return err
 	}
-	dbURL, err := cfg.RequireDatabase()
+	s, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	db, err := database.Connect(ctx, dbURL.ConnString(), cfg.DatabaseVar)
-	if err != nil {
-		return err
-	}
-	defer db.Close(context.WithoutCancel(ctx))
-	store, ok, err := ledger.OpenExisting(ctx, db.Conn, ledger.Options{})
+	defer s.close(ctx)
+	store, ok, err := ledger.OpenExisting(ctx, s.db.Conn, s.opts)
 	if err != nil {
 		return err
 	}

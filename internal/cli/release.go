@@ -191,6 +191,20 @@ type session struct {
 // openSession connects to the configuration's database and opens (creating or upgrading) the
 // ledger. Close it with close.
 func openSession(ctx context.Context, cfg *config.Config) (*session, error) {
+	s, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s.store, err = ledger.OpenWith(ctx, s.db.Conn, s.opts); err != nil {
+		s.db.Close(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect opens the session's connection without touching the ledger (readers open it with
+// ledger.OpenExisting, which creates nothing).
+func connect(ctx context.Context, cfg *config.Config) (*session, error) {
 	dbURL, err := cfg.RequireDatabase()
 	if err != nil {
 		return nil, err
@@ -199,12 +213,7 @@ func openSession(ctx context.Context, cfg *config.Config) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{url: dbURL, db: db, opts: ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}}
-	if s.store, err = ledger.OpenWith(ctx, db.Conn, s.opts); err != nil {
-		db.Close(ctx)
-		return nil, err
-	}
-	return s, nil
+	return &session{url: dbURL, db: db, opts: ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}}, nil
 }
 
 // close closes the session's current connection (reopen may have replaced it).
