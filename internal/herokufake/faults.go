@@ -2,6 +2,7 @@ package herokufake
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -37,6 +38,10 @@ type Fault struct {
 	// discards the answer, and then answers Status: the ambiguous failure of a non-idempotent
 	// POST.
 	ActThenFail bool
+	// Reset drops the connection with a TCP reset instead of answering (after the Delay, and
+	// after serving the request for real when ActThenFail is set): what a client sees when a
+	// load balancer or the network fails mid-request.
+	Reset bool
 }
 
 type faultState struct {
@@ -120,12 +125,16 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 			return
 		}
 	}
-	if f.Status == 0 && !f.ActThenFail {
+	if f.Status == 0 && !f.ActThenFail && !f.Reset {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
 	if f.ActThenFail {
 		s.mux.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	if f.Reset {
+		resetConnection(w)
+		return
 	}
 	status := f.Status
 	if status == 0 {
@@ -150,6 +159,23 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 		msg = fmt.Sprintf("Injected fault: %d %s.", status, http.StatusText(status))
 	}
 	writeError(w, &apiError{Status: status, ID: id, Message: msg})
+}
+
+// resetConnection closes the request's connection with SO_LINGER 0, so the client reads a TCP
+// reset ("connection reset by peer") and no response.
+func resetConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(fmt.Sprintf("herokufake: hijack for a reset: %v", err))
+	}
+	raw := conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	if tcp, ok := raw.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = raw.Close()
 }
 
 func defaultErrorID(status int) string {

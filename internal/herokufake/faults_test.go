@@ -108,6 +108,21 @@ func TestFaultInjection(t *testing.T) {
 		}
 	})
 
+	t.Run("connection reset", func(t *testing.T) {
+		e.fake.InjectFault(herokufake.Fault{Method: "PATCH", Path: "/apps/*", Reset: true, ActThenFail: true, Count: 1})
+		defer e.fake.ClearFaults()
+		_, err := e.svc.AppUpdate(ctx, "myapp", heroku.AppUpdateOpts{Maintenance: heroku.Bool(true)})
+		if err == nil || !strings.Contains(err.Error(), "reset") && !strings.Contains(err.Error(), "EOF") {
+			t.Fatalf("AppUpdate over a reset connection = %v, want a connection error", err)
+		}
+		if !e.fake.Maintenance("myapp") {
+			t.Error("ActThenFail with Reset: the server did not act")
+		}
+		if _, err := e.svc.AppUpdate(ctx, "myapp", heroku.AppUpdateOpts{Maintenance: heroku.Bool(false)}); err != nil || e.fake.Maintenance("myapp") {
+			t.Errorf("after Count: %v, maintenance %v", err, e.fake.Maintenance("myapp"))
+		}
+	})
+
 	t.Run("rate limit bucket", func(t *testing.T) {
 		e.fake.SetRateLimitRemaining(0)
 		defer e.fake.SetRateLimitRemaining(4500)

@@ -173,6 +173,16 @@ func (c *Cluster) Stop() error {
 	return err
 }
 
+// Restart restarts the server the way a failover or a maintenance restart does: a fast
+// shutdown (every session is terminated, open transactions roll back), then a start with the
+// same options. It returns once the server accepts connections again.
+func (c *Cluster) Restart() error {
+	if out, err := c.run("pg_ctl", "-D", c.dataDir(), "-l", c.LogFile(), "-m", "fast", "-w", "-t", "60", "restart"); err != nil {
+		return fmt.Errorf("pg_ctl restart: %v: %s %s", err, lastLines(out, 3), c.logTail())
+	}
+	return nil
+}
+
 // URL returns the connection URL of database db, Heroku-style, with the password.
 func (c *Cluster) URL(db string) string {
 	u := url.URL{

@@ -40,6 +40,22 @@ func Shared(t testing.TB) *Cluster {
 	return shared
 }
 
+// NewCluster starts a cluster of the test's own, stopped when the test ends: for a test that
+// restarts or stops the server, which would disturb the other tests on the shared one.
+func NewCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := Start()
+	if err != nil {
+		t.Fatalf("start throwaway PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Logf("stop cluster: %v", err)
+		}
+	})
+	return c
+}
+
 // NewDatabase creates a fresh empty database on the shared cluster, dropped when the test ends,
 // and returns its URL (postgres://zdcd:<password>@127.0.0.1:<port>/<db>?sslmode=disable).
 func NewDatabase(t testing.TB) string {

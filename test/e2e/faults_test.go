@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/herokufake"
+	"github.com/zdcd/zdcd/internal/pgtest"
 	"github.com/zdcd/zdcd/internal/release"
 )
 
@@ -89,6 +90,15 @@ type ftCell struct {
 	// command is the subcommand run (default release). For nightly, the version is first
 	// deployed and refused by its release phase, and the Scheduler dyno's environment is used.
 	command string
+	// tune adjusts the local Heroku's options (nil: the defaults).
+	tune func(*herokufake.Options)
+	// ownCluster runs the cell on a PostgreSQL cluster of its own (e.cluster), for faults that
+	// restart the server.
+	ownCluster bool
+	// setup runs once the version is written (and, for nightly, refused), before the ledger is
+	// read and the fault arranged; it returns the command's arguments after the subcommand.
+	// A rollback cell deploys there the release it rolls back.
+	setup func(t *testing.T, e *hkEnv, dir string) []string
 	// local runs without Heroku credentials (pg_dump backups, no maintenance mode).
 	local bool
 	// env is added to the run's environment.
@@ -122,27 +132,44 @@ type ftRow struct {
 	step, fault, exit, outcome, maintenance, workers, lost, note string
 }
 
+// ftCells is the whole matrix: the release phase's cells, then nightly's and rollback's.
 func ftCells() []ftCell {
-	patchApp := func(status int) func(t *testing.T, e *hkEnv) func() {
-		return func(t *testing.T, e *hkEnv) func() {
-			f := herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: status}
-			if status == 503 {
-				f.RetryAfter = "1"
-			}
+	cells := ftReleaseCells()
+	cells = append(cells, ftNightlyCells()...)
+	return append(cells, ftRollbackCells()...)
+}
+
+// ftPatchApp makes PATCH /apps/{app} (maintenance mode) answer status; a 503 with Retry-After.
+func ftPatchApp(status int) func(t *testing.T, e *hkEnv) func() {
+	return func(t *testing.T, e *hkEnv) func() {
+		f := herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: status}
+		if status == 503 {
+			f.RetryAfter = "1"
+		}
+		e.srv.InjectFault(f)
+		return nil
+	}
+}
+
+// ftInject injects the faults before the run.
+func ftInject(fs ...herokufake.Fault) func(t *testing.T, e *hkEnv) func() {
+	return func(t *testing.T, e *hkEnv) func() {
+		for _, f := range fs {
 			e.srv.InjectFault(f)
-			return nil
 		}
+		return nil
 	}
-	inject := func(fs ...herokufake.Fault) func(t *testing.T, e *hkEnv) func() {
-		return func(t *testing.T, e *hkEnv) func() {
-			for _, f := range fs {
-				e.srv.InjectFault(f)
-			}
-			return nil
-		}
-	}
-	const backups = "/client/v11/databases/*/backups"
-	const restores = "/client/v11/databases/*/restores"
+}
+
+// Paths of the Postgres API the cells fault.
+const (
+	ftBackups  = "/client/v11/databases/*/backups"
+	ftRestores = "/client/v11/databases/*/restores"
+)
+
+// ftReleaseCells are the release phase's cells.
+func ftReleaseCells() []ftCell {
+	patchApp, inject, backups, restores := ftPatchApp, ftInject, ftBackups, ftRestores
 	return []ftCell{
 		{
 			step: "release lock", fault: "held by another session past ZDCD_RELEASE_LOCK_WAIT=1s",
@@ -294,20 +321,6 @@ func ftCells() []ftCell {
 			note:   "restored, workers back; maintenance ON stated",
 		},
 		{
-			step: "nightly: maintenance on", fault: "PATCH app answers 503, persistently",
-			command: "nightly", version: ntUnsafe, arrange: patchApp(503),
-			exit: 3, outcome: "failed", workers: 2,
-			output: []string{"Nothing was released: maintenance mode could not be switched on"},
-			note:   "nothing released; the app is brought back and the approvals revoked",
-		},
-		{
-			step: "nightly: release phase", fault: "a migration fails after the unsafe one; the release phase restores",
-			command: "nightly", version: ftNightly,
-			exit: 3, outcome: "restored", workers: 2, restored: true,
-			output: []string{"ended restored: the database was restored from", "Maintenance mode off."},
-			note:   "maintenance mode is on before the release phase's backup: the restore loses no write",
-		},
-		{
 			step: "ledger", fault: "zdcd_ledger.runs locked ACCESS EXCLUSIVE by another session",
 			arrange: ftLockLedger,
 			exit:    3, outcome: "none", workers: 2,
@@ -387,7 +400,19 @@ func TestFaultMatrix(t *testing.T) {
 // ftRun runs one cell and returns its row as it ran (nil when it stopped early).
 func ftRun(t *testing.T, i int, c ftCell) *ftRow {
 	started := time.Now()
-	e := hkStart(t, fmt.Sprintf("ft-cell-%02d", i), nil)
+	app := fmt.Sprintf("ft-cell-%02d", i)
+	var e *hkEnv
+	if c.ownCluster {
+		cluster := pgtest.NewCluster(t)
+		dbURL, err := cluster.CreateDatabase(context.Background(), "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e = hkStartOn(t, app, dbURL, nil, c.tune)
+		e.cluster = cluster
+	} else {
+		e = hkStartWith(t, app, nil, c.tune)
+	}
 	e.seed()
 	e.exec("CREATE TABLE ft_writes (id serial PRIMARY KEY, n int NOT NULL UNIQUE, at timestamptz NOT NULL DEFAULT clock_timestamp())")
 	if c.version == nil {
@@ -403,6 +428,10 @@ func ftRun(t *testing.T, i int, c ftCell) *ftRow {
 		env = ntEnv(e, c.env...)
 		e.srv.ResetRequests()
 	}
+	var args []string
+	if c.setup != nil {
+		args = c.setup(t, e, dir)
+	}
 	before := ftRunIDs(e, dir)
 
 	if c.local {
@@ -416,7 +445,7 @@ func ftRun(t *testing.T, i int, c ftCell) *ftRow {
 		undo = c.arrange(t, e)
 	}
 	w := ftStartWriter(t, e)
-	bg := start(t, dir, env, c.command)
+	bg := start(t, dir, env, append([]string{c.command}, args...)...)
 	if c.act != nil {
 		c.act(t, e, bg)
 	}

@@ -61,6 +61,8 @@ type hkEnv struct {
 	base  string
 	app   string
 	dbURL string
+	// cluster is the app's own PostgreSQL cluster, when it has one (nil: the shared one).
+	cluster *pgtest.Cluster
 	// texts are every output the tests saw, checked for secrets by hkAssertNoSecrets.
 	texts []string
 }
@@ -75,7 +77,12 @@ func hkStart(t *testing.T, app string, extra map[string]string) *hkEnv {
 // hkStartWith is hkStart with the local Heroku's options adjusted by tune.
 func hkStartWith(t *testing.T, app string, extra map[string]string, tune func(*herokufake.Options)) *hkEnv {
 	t.Helper()
-	dbURL := pgtest.NewDatabase(t)
+	return hkStartOn(t, app, pgtest.NewDatabase(t), extra, tune)
+}
+
+// hkStartOn is hkStartWith on the database at dbURL.
+func hkStartOn(t *testing.T, app, dbURL string, extra map[string]string, tune func(*herokufake.Options)) *hkEnv {
+	t.Helper()
 	// The Procfile runs `zdcd-release release`: the binary must be on PATH under that name.
 	binDir := filepath.Dir(binary)
 	if filepath.Base(binary) != "zdcd-release" {
