@@ -28,7 +28,8 @@
 //   - Restores. A restore of the pre-migration backup rolls the ledger back with the rest of the
 //     database; the release keeps its run in memory and rewrites it with Put afterwards.
 //   - Runs killed before recording an outcome stay unfinished; FinishAbandoned, called under the
-//     release lock, records them as interrupted.
+//     release lock, closes them: a release run whose planned migrations are all applied as
+//     applied, the others as interrupted.
 //   - Plan digests. RecordPlan stores each migration's plan.Migration.Digest() (what it will do
 //     to the database: its SQL, RunPython functions, atomicity; see plan.Migration.Digest), so
 //     an approval can name the exact plan that was reviewed. LatestPlanOf finds the newest
@@ -301,8 +302,9 @@ type Store interface {
 	// FinishRun records the outcome. A successful release or nightly run supersedes earlier
 	// refusals of the same or an older release version.
 	FinishRun(ctx context.Context, runID int64, outcome Outcome, exitCode int, errText string) error
-	// FinishAbandoned records as interrupted the unfinished release and nightly runs other than
-	// current (call it holding the release lock).
+	// FinishAbandoned closes the unfinished runs other than current whose session is gone: a
+	// release run whose planned migrations are all applied as applied, others as interrupted
+	// (call it holding the release lock).
 	FinishAbandoned(ctx context.Context, current int64) (int, error)
 	// Put writes a whole run as given (id included), replacing what the ledger holds for it:
 	// after a restore rolled the ledger back with the rest of the database, the release rewrites

@@ -930,3 +930,85 @@ func TestRefusesAConnectionInsideATransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A release run that could not record its outcome is judged by what django_migrations holds:
+// applied when its whole plan is there (superseding earlier refusals as an applied run does),
+// interrupted otherwise, naming what is applied; its applied sets are recorded for rollback.
+func TestFinishAbandonedJudgesTheAppliedSet(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(t)
+	conn := connect(t, dbURL)
+	p := open(t, conn, newClock())
+	if _, err := conn.Exec(ctx, `CREATE TABLE django_migrations (id serial PRIMARY KEY, app text NOT NULL, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now());
+		INSERT INTO django_migrations (app, name) VALUES ('base', '0001_initial'), ('x', '0001_a'), ('x', '0002_b'), ('y', '0001_a')`); err != nil {
+		t.Fatal(err)
+	}
+	refused := refuse(t, p, 6, "")
+	planned := func(keys ...string) *analysis.Result {
+		r := &analysis.Result{Safe: true}
+		for _, k := range keys {
+			app, name, _ := strings.Cut(k, ".")
+			r.Migrations = append(r.Migrations, analysis.MigrationResult{Migration: plan.Migration{App: app, Name: name}, Safe: true, Findings: []analysis.Finding{}})
+		}
+		return r
+	}
+	// Three release runs on a session that then goes away, as a killed dyno's would.
+	gone := connect(t, dbURL)
+	pg := open(t, gone, newClock())
+	ids := map[string]int64{}
+	for name, res := range map[string]*analysis.Result{
+		"whole":   planned("x.0001_a", "x.0002_b"),
+		"partial": planned("y.0001_a", "y.0002_b"),
+		"none":    planned("z.0001_a"),
+	} {
+		id, err := pg.StartRun(ctx, RunInfo{Command: CommandRelease, ReleaseVersion: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pg.RecordPlan(ctx, id, res); err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = id
+	}
+	pid := gone.PgConn().PID()
+	gone.Close(ctx)
+	for i := 0; count(t, conn, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid) != 0; i++ {
+		if i == 500 {
+			t.Fatalf("backend %d still there after its connection closed", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	current, err := p.StartRun(ctx, RunInfo{Command: CommandRelease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.FinishAbandoned(ctx, current); err != nil || n != 3 {
+		t.Fatalf("FinishAbandoned = %d, %v; want 3", n, err)
+	}
+	for name, want := range map[string]struct {
+		outcome Outcome
+		applied string
+		err     string
+	}{
+		"whole":   {OutcomeApplied, "x.0001_a, x.0002_b", "every migration it planned is applied (x.0001_a, x.0002_b)"},
+		"partial": {OutcomeInterrupted, "y.0001_a", "1 of its 2 planned migrations are applied (y.0001_a)"},
+		"none":    {OutcomeInterrupted, "", "none of its planned migrations is applied"},
+	} {
+		d, err := p.Run(ctx, ids[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Outcome != want.outcome || !strings.Contains(d.Error, want.err) || d.FinishedAt.IsZero() {
+			t.Errorf("%s: outcome %q, error %q, finished %v; want %q, %q", name, d.Outcome, d.Error, d.FinishedAt, want.outcome, want.err)
+		}
+		if got := plan.JoinKeys(d.Applied()); got != want.applied {
+			t.Errorf("%s: applied %q, want %q", name, got, want.applied)
+		}
+		if len(d.After) != 4 {
+			t.Errorf("%s: after %v, want the 4 applied migrations", name, d.After)
+		}
+	}
+	if d, err := p.Run(ctx, refused); err != nil || d.SupersededBy != ids["whole"] {
+		t.Errorf("refusal of v6: superseded by %d (%v), want the applied run %d", d.SupersededBy, err, ids["whole"])
+	}
+}

@@ -490,22 +490,122 @@ func (p *Postgres) Approvals(ctx context.Context, includeInactive bool) ([]Appro
 	return out, err
 }
 
-// FinishAbandoned records as interrupted every unfinished release or nightly run other than
-// current whose database session is gone: runs whose process died (SIGKILL, dyno lost) before
-// recording an outcome. A run whose session is still connected is alive (the nightly flow waits,
-// unlocked, for the release phase it triggered). Call it only
-// while holding the release lock, when no other release can be running. It returns how many it
-// closed.
+// FinishAbandoned closes every unfinished release, nightly or rollback run other than current
+// whose database session is gone: runs whose process died (SIGKILL, dyno lost) or could not
+// record their outcome (the ledger was locked when they finished). A run whose session is still
+// connected is alive (the nightly flow waits, unlocked, for the release phase it triggered).
+//
+// A release run is judged by what its migrations left behind, read from django_migrations: when
+// every migration of its recorded plan is applied, it is recorded as applied (its exit code
+// unknown) and supersedes refusals as an applied run does; otherwise as interrupted, naming the
+// planned migrations that are applied. Either way the applied sets are recorded when the run
+// could not record them, so that `rollback` knows what the run changed. Other runs are recorded
+// as interrupted.
+//
+// Call it only while holding the release lock, when no other release can be running and no
+// migration has run since the abandoned one. It returns how many runs it closed.
 func (p *Postgres) FinishAbandoned(ctx context.Context, current int64) (int, error) {
-	var n int64
+	var n int
+	now := p.now()
 	err := p.write(ctx, "close abandoned runs", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE zdcd_ledger.runs SET outcome = 'interrupted', error = CASE WHEN error = ''
-			THEN 'the run ended without recording an outcome (process killed?)' ELSE error END
-			WHERE outcome = '' AND command IN ('release', 'nightly', 'rollback') AND id <> $1
+		type abandoned struct {
+			id         int64
+			command    string
+			hasApplied bool
+		}
+		rows, err := tx.Query(ctx, `SELECT r.id, r.command, EXISTS (SELECT 1 FROM zdcd_ledger.run_applied a WHERE a.run_id = r.id)
+			FROM zdcd_ledger.runs r
+			WHERE r.outcome = '' AND r.command IN ('release', 'nightly', 'rollback') AND r.id <> $1
 			  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
-			                  WHERE a.pid = runs.backend_pid AND a.backend_start = runs.backend_start)`, current)
-		n = tag.RowsAffected()
-		return err
+			                  WHERE a.pid = r.backend_pid AND a.backend_start = r.backend_start)
+			ORDER BY r.id FOR UPDATE OF r`, current)
+		if err != nil {
+			return err
+		}
+		runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (abandoned, error) {
+			var a abandoned
+			return a, row.Scan(&a.id, &a.command, &a.hasApplied)
+		})
+		if err != nil || len(runs) == 0 {
+			return err
+		}
+		var applied []plan.MigrationKey
+		appliedRead := false
+		for _, r := range runs {
+			outcome, why := OutcomeInterrupted, "the run ended without recording an outcome (process killed?)"
+			if r.command == string(CommandRelease) {
+				planned, err := plannedKeys(ctx, tx, r.id)
+				if err != nil {
+					return err
+				}
+				if len(planned) > 0 {
+					if !appliedRead {
+						if applied, err = djangoApplied(ctx, tx); err != nil {
+							return err
+						}
+						appliedRead = true
+					}
+					done := plan.Minus(planned, plan.Minus(planned, applied))
+					switch {
+					case len(done) == len(planned):
+						outcome = OutcomeApplied
+						why = fmt.Sprintf("the run ended without recording its outcome; every migration it planned is applied (%s)", plan.JoinKeys(done))
+					case len(done) > 0:
+						why = fmt.Sprintf("the run ended without recording an outcome; %d of its %d planned migrations are applied (%s)",
+							len(done), len(planned), plan.JoinKeys(done))
+					default:
+						why = "the run ended without recording an outcome; none of its planned migrations is applied"
+					}
+					if !r.hasApplied {
+						// Before the run: what is applied now, less what the run applied.
+						if err := writeApplied(ctx, tx, r.id, plan.Minus(applied, done), applied); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			if _, err := tx.Exec(ctx, `UPDATE zdcd_ledger.runs SET outcome = $2,
+				error = CASE WHEN error = '' THEN $3 ELSE error END, finished_at = coalesce(finished_at, $4)
+				WHERE id = $1`, r.id, string(outcome), p.scrub(why), now); err != nil {
+				return err
+			}
+			if outcome == OutcomeApplied {
+				if err := supersede(ctx, tx, r.id, now); err != nil {
+					return err
+				}
+			}
+			n++
+		}
+		return nil
 	})
-	return int(n), err
+	return n, err
+}
+
+// plannedKeys are the migrations of a run's recorded plan, in apply order.
+func plannedKeys(ctx context.Context, tx pgx.Tx, runID int64) ([]plan.MigrationKey, error) {
+	rows, err := tx.Query(ctx, `SELECT app, name FROM zdcd_ledger.run_migrations WHERE run_id = $1 ORDER BY position`, runID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (plan.MigrationKey, error) {
+		var k plan.MigrationKey
+		return k, row.Scan(&k.App, &k.Name)
+	})
+}
+
+// djangoApplied is the set of migrations Django records as applied (none when Django has not
+// created its table yet).
+func djangoApplied(ctx context.Context, tx pgx.Tx) ([]plan.MigrationKey, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('django_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT app, name FROM django_migrations ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (plan.MigrationKey, error) {
+		var k plan.MigrationKey
+		return k, row.Scan(&k.App, &k.Name)
+	})
 }

@@ -181,7 +181,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	if n, err := f.Ledger.FinishAbandoned(ctx, id); err != nil {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 	} else if n > 0 {
-		f.say("The ledger had %d run(s) that died before finishing (dyno killed); recorded them as interrupted.", n)
+		f.say("Closed %d earlier run(s) that ended without recording an outcome (dyno killed, or the ledger locked); see `zdcd-release history`.", n)
 	}
 
 	started := f.now()
