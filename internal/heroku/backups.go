@@ -303,7 +303,7 @@ func (c *Client) postTransfer(ctx context.Context, op string, db Addon, match fu
 		return w.public(), nil
 	}
 	if !ambiguous(err) {
-		return Transfer{}, c.fail(op, err)
+		return Transfer{}, notStarted{c.fail(op, err)}
 	}
 	rctx, rcancel := c.reconcileContext(ctx)
 	defer rcancel()
@@ -319,7 +319,7 @@ func (c *Client) postTransfer(ctx context.Context, op string, db Addon, match fu
 		}
 	}
 	if found == nil {
-		return Transfer{}, c.fail(op, fmt.Errorf("%w (no transfer newer than number %d matches, so Heroku did not start one)", c.cause(err), base))
+		return Transfer{}, notStarted{c.fail(op, fmt.Errorf("%w (no transfer newer than number %d matches, so Heroku did not start one)", c.cause(err), base))}
 	}
 	c.logf("%s: Heroku answered %s but started %s; using it", op, describe(err), found.Name)
 	return *found, nil

@@ -53,6 +53,18 @@ func (e *APIError) Unwrap() error { return e.cause }
 // operation must not be retried blindly: look at the releases or transfers first.
 var ErrOutcomeUnknown = errors.New("outcome unknown (Heroku may have acted: check its releases or backups before retrying)")
 
+// ErrNotStarted is in the chain of the error of a transfer-creating POST (backup capture,
+// restore) when Heroku certainly did not start the transfer: it refused the request (a 4xx), or
+// it failed ambiguously and the transfers list holds no new one. A restore that was not started
+// did not touch the database.
+var ErrNotStarted = errors.New("Heroku did not start the transfer")
+
+// notStarted marks err as ErrNotStarted without changing its text.
+type notStarted struct{ error }
+
+func (e notStarted) Unwrap() error        { return e.error }
+func (e notStarted) Is(target error) bool { return target == ErrNotStarted }
+
 // StatusOf returns the HTTP status of the *APIError in err's chain, or 0.
 func StatusOf(err error) int {
 	var e *APIError

@@ -301,6 +301,15 @@ func TestLocalHerokuBackupAndRestore(t *testing.T) {
 	if n := count(); n != 10 {
 		t.Fatalf("%d rows after delete", n)
 	}
+	// A restore Heroku refuses is known not to have started; an ambiguous failure after acting
+	// is not (the client finds the restore).
+	l.fake.InjectFault(herokufake.Fault{Method: "POST", Path: "/client/v11/databases/*/restores", Status: 422, Count: 1})
+	if _, err := c.Restore(ctx, db, b.ToURL, nil); !errors.Is(err, heroku.ErrNotStarted) || heroku.StatusOf(err) != 422 {
+		t.Errorf("refused restore: %v, want ErrNotStarted with the 422", err)
+	}
+	if n := count(); n != 10 {
+		t.Fatalf("%d rows after a refused restore, want 10", n)
+	}
 	r, err := c.Restore(ctx, db, b.ToURL, &progress)
 	if err != nil {
 		t.Fatal(err)

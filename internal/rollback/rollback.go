@@ -19,11 +19,16 @@
 //     and the dry run says so with the backup's time.
 //   - No ledger record of a plan, or no backup where a restore is needed: refused (exit 1),
 //     nothing changed, with the manual route.
-//   - Any failure after acting: exit 4 with the state and the commands to finish.
+//   - A failure before the restore is asked of Heroku (maintenance mode, scaling down, the
+//     release lock): the database and the code are untouched, so the app is brought back
+//     (workers, maintenance off; a PATCH that acted although it answered an error included) and
+//     the run fails with exit 3. Any failure once the restore was asked for, or while bringing
+//     the app back: exit 4 with the state and the commands to finish.
 package rollback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -254,6 +259,11 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 	st := &state{flow: f, runID: id, stopped: map[string]int{}}
 	if p.Restore() {
 		if err := f.restore(ctx, p, st); err != nil {
+			if !st.restoreStarted {
+				// Nothing was restored and the code was not touched: vN still runs against its own
+				// schema, a consistent state. Bring the app back rather than leave it down.
+				return st.abandon(ctx, p, err)
+			}
 			return st.humanMustAct(ctx, p, err)
 		}
 	}
@@ -271,7 +281,12 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 	st.step(ctx, "rollback", started, err)
 	if err != nil {
 		if !p.Restore() {
-			e := &release.Error{Code: 3, Err: fmt.Errorf("rollback to v%d failed, v%d keeps running and the database was not touched: %w", p.Target.Version, p.Current.Version, err)}
+			running := fmt.Sprintf("v%d keeps running", p.Current.Version)
+			if errors.Is(err, heroku.ErrOutcomeUnknown) {
+				// Either code runs against the current schema; only which one is unknown.
+				running = fmt.Sprintf("Heroku may or may not have created the rollback release (`heroku releases --app %s` shows which code runs)", app)
+			}
+			e := &release.Error{Code: 3, Err: fmt.Errorf("rollback to v%d failed, %s and the database was not touched: %w", p.Target.Version, running, err)}
 			_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), id, ledger.OutcomeFailed, 3, e.Error())
 			return e
 		}
@@ -304,6 +319,8 @@ type state struct {
 	maintenanceOn, wasOn bool
 	stopped              map[string]int
 	restored, rolledBack bool
+	// restoreStarted: the restore was asked of Heroku, so the database may have changed.
+	restoreStarted bool
 	// later are the ledger's runs the restore rolled back, written again afterwards.
 	later []*ledger.Detail
 }
@@ -335,12 +352,35 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	}
 	st.step(ctx, "maintenance-on", started, err)
 	if err != nil {
+		// The PATCH may have acted before it failed: look, so that bringing the app back
+		// switches it off again.
+		if now, ierr := f.Platform.AppInfo(context.WithoutCancel(ctx), app); ierr == nil && now.Maintenance && !st.wasOn {
+			st.maintenanceOn = true
+		}
 		return fmt.Errorf("maintenance mode could not be switched on (%w), so nothing was restored", err)
 	}
 	st.maintenanceOn = !st.wasOn
 	fmt.Fprintln(f.Out, "-----> Maintenance mode on.")
 	started = time.Now()
-	err = release.StopWorkers(ctx, f.Platform, app, st.stopped)
+	before, err := f.Platform.Formation(ctx, app)
+	if err == nil {
+		err = release.StopWorkers(ctx, f.Platform, app, st.stopped)
+		if err != nil {
+			// A scale may have acted before it failed: any process type now at 0 that was not
+			// is counted as stopped, so that it is scaled back.
+			if now, ferr := f.Platform.Formation(context.WithoutCancel(ctx), app); ferr == nil {
+				was := map[string]int{}
+				for _, fm := range before {
+					was[fm.Type] = fm.Quantity
+				}
+				for _, fm := range now {
+					if _, ok := st.stopped[fm.Type]; !ok && fm.Quantity == 0 && was[fm.Type] > 0 && fm.Type != "web" && fm.Type != "release" {
+						st.stopped[fm.Type] = was[fm.Type]
+					}
+				}
+			}
+		}
+	}
 	st.step(ctx, "scale-down", started, err)
 	if err != nil {
 		return fmt.Errorf("the worker dynos could not be stopped (%w), so nothing was restored", err)
@@ -365,7 +405,12 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 
 	fmt.Fprintf(f.Out, "-----> Restoring backup %s\n", p.Backup.ID)
 	started = time.Now()
+	st.restoreStarted = true
 	err = f.Backups.Restore(ctx, *p.Backup)
+	if errors.Is(err, heroku.ErrNotStarted) {
+		// Heroku refused the restore: the database was not touched.
+		st.restoreStarted = false
+	}
 	if f.Reopen != nil && f.DB.Conn.Ping(ctx) != nil {
 		// The restore ended this session: open another, and take the release lock again.
 		db, l, rerr := f.Reopen(ctx)
@@ -422,15 +467,32 @@ func (s *state) bringBack(ctx context.Context) error {
 	return nil
 }
 
+// abandon ends a rollback that failed before its restore started: the database and the code are
+// untouched, so the app is brought back (workers, maintenance off) and the run fails with exit 3;
+// exit 4 when the app cannot be brought back.
+func (s *state) abandon(ctx context.Context, p *Plan, cause error) error {
+	f := s.flow
+	if err := s.bringBack(context.WithoutCancel(ctx)); err != nil {
+		return s.humanMustAct(ctx, p, fmt.Errorf("%v; then bringing the app back failed: %w", cause, err))
+	}
+	e := &release.Error{Code: 3, Err: fmt.Errorf("rollback to v%d failed before the restore: %w; the database and the code were not changed: v%d keeps running on its schema, and the app is back as it was (retry the rollback once the cause is fixed)",
+		p.Target.Version, cause, p.Current.Version)}
+	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), s.runID, ledger.OutcomeFailed, 3, e.Error())
+	return e
+}
+
 // humanMustAct states where the rollback stopped and how to finish it: exit 4.
 func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
 	f, app, w := s.flow, s.flow.Config.AppName, s.flow.Out
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "!!!!!! ROLLBACK INCOMPLETE: a human must act.")
-	fmt.Fprintf(w, "  Problem:   %v.\n", cause)
+	// "RECOVERY FAILED: a human must act" as release and nightly say it: one phrase to alert on.
+	fmt.Fprintln(w, "!!!!!! ROLLBACK RECOVERY FAILED: a human must act.")
+	fmt.Fprintf(w, "  Problem:   %s.\n", strings.TrimRight(cause.Error(), "."))
 	switch {
 	case s.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s (v%d's schema).\n", p.Backup.ID, p.Target.Version)
+	case s.restoreStarted:
+		fmt.Fprintf(w, "  Database:  not restored, or only partly: the restore of backup %s did not complete; restore it (below) before anything else.\n", p.Backup.ID)
 	case p.Restore():
 		fmt.Fprintf(w, "  Database:  NOT restored (still holds %s).\n", plan.JoinKeys(p.Incompatible))
 	}
