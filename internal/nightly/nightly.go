@@ -32,6 +32,15 @@
 //     app is brought back (exit 3); after it succeeded, the app is brought back and the dynos are
 //     left unchecked (exit 3, outcome interrupted).
 //   - Maintenance mode that was on before the run is left on.
+//   - A switch of maintenance mode on, or a scale-down, that failed may nevertheless have been
+//     applied (a 5xx or a cut connection after Heroku acted): the app and the formation are read
+//     back, and what is found switched on or stopped is undone like the rest, never left silently.
+//   - When Heroku cannot say how the release ended (its polls fail or time out), the release
+//     phase's own ledger run can: Heroku marks a release succeeded exactly when its release
+//     command exits 0, and the release phase records its exit code before exiting. After a few
+//     failed polls with that run finished, its exit code decides; a success is then confirmed by
+//     the dyno check. Only when neither Heroku nor the ledger can say is the run exit 4, with
+//     maintenance mode and the stopped workers kept and stated.
 package nightly
 
 import (
@@ -249,6 +258,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	}
 	f.step(ctx, "maintenance-on", started, err == nil, errText(err))
 	if err != nil {
+		f.maintenanceAfterFailure(ctx)
 		return f.undo(ctx, fmt.Errorf("maintenance mode could not be switched on: %w", err))
 	}
 	f.st.maintenanceOn = !f.st.wasOn
@@ -258,7 +268,13 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.say("Maintenance mode on.")
 	}
 	started = f.now()
-	err = release.StopWorkers(ctx, f.Platform, f.st.app, f.st.stopped)
+	before, err := f.Platform.Formation(ctx, f.st.app)
+	if err == nil {
+		err = release.StopWorkers(ctx, f.Platform, f.st.app, f.st.stopped)
+	}
+	if err != nil {
+		f.workersAfterFailure(ctx, before)
+	}
 	f.step(ctx, "scale-down", started, err == nil, release.ScaledText(f.st.stopped)+errSuffix(err))
 	if err != nil {
 		return f.undo(ctx, fmt.Errorf("the worker dynos could not be stopped: %w", err))
@@ -300,7 +316,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return f.interruptedDuringRelease(ctx, err)
 		}
-		return f.mustAct(ctx, err, fmt.Sprintf("the outcome of v%d is unknown: its release phase may still be running", created.Version))
+		return f.mustAct(ctx, err, fmt.Sprintf("the outcome of v%d is unknown: its release phase may still be running (%v)", created.Version, err))
 	}
 	if rel.Status != heroku.StatusSucceeded {
 		return f.releaseFailed(ctx, rel)
@@ -441,7 +457,7 @@ func (f *Flow) follow(ctx context.Context, r heroku.Release) (heroku.Release, er
 		streamed = make(chan error, 1)
 		go func() { streamed <- f.Platform.ReleaseOutput(sctx, r.OutputStreamURL, f.Out) }()
 	}
-	got, err := f.Platform.WaitRelease(wctx, f.st.app, r.ID, f.poll())
+	got, err := f.waitRelease(wctx, r)
 	if streamed != nil {
 		// The stream ends with the command; give its tail a moment, then stop.
 		timer := time.NewTimer(outputGrace)
@@ -465,6 +481,73 @@ func (f *Flow) follow(ctx context.Context, r heroku.Release) (heroku.Release, er
 	}
 	f.step(ctx, "release", started, err == nil && got.Status == heroku.StatusSucceeded, detail)
 	return got, err
+}
+
+// ledgerGrace is how many polls of a release in a row must fail, once its release phase recorded
+// its outcome in the ledger, before the ledger decides.
+const ledgerGrace = 3
+
+// maxPollFailures is how many polls of a release in a row may fail while its release phase has
+// not recorded an outcome (heroku.DefaultPollFailures).
+const maxPollFailures = heroku.DefaultPollFailures
+
+// waitRelease polls r until it is no longer pending. When Heroku cannot be read (polls failing
+// or timing out), the release phase's own ledger run says how it ended: Heroku marks a release
+// succeeded exactly when its release command exits 0, and the release phase records its exit
+// code before it exits. So after ledgerGrace failed polls with that run finished, the release is
+// taken as succeeded (exit 0) or failed (any other); a success is then confirmed by the dyno
+// check (the dynos run the new version only once it is live). It returns the last release seen
+// with an error when neither Heroku nor the ledger can say, or when ctx ends.
+func (f *Flow) waitRelease(ctx context.Context, r heroku.Release) (heroku.Release, error) {
+	op := fmt.Sprintf("wait for release v%d of %s", r.Version, f.st.app)
+	last := r
+	var lastErr error
+	failures := 0
+	for {
+		got, err := f.Platform.ReleaseInfo(ctx, f.st.app, r.ID)
+		switch {
+		case err == nil:
+			last, lastErr, failures = got, nil, 0
+			if got.Status != heroku.StatusPending {
+				return got, nil
+			}
+		case ctx.Err() != nil:
+		case heroku.StatusOf(err) == 401 || heroku.StatusOf(err) == 403 || heroku.IsNotFound(err):
+			return last, fmt.Errorf("%s: %w", op, err)
+		default:
+			failures++
+			lastErr = err
+			d, lerr := f.Ledger.RunByRelease(ctx, ledger.CommandRelease, r.Version)
+			if lerr == nil && d.Outcome != "" && failures >= ledgerGrace {
+				got := last
+				got.Status = heroku.StatusFailed
+				if d.ExitCode == 0 {
+					got.Status = heroku.StatusSucceeded
+				}
+				f.say("Heroku cannot be asked how v%d ended (%d polls failed: %v); its release phase recorded in the ledger (run %d) that it ended %s with exit %d, so Heroku marks v%d %s.",
+					r.Version, failures, err, d.ID, d.Outcome, d.ExitCode, r.Version, got.Status)
+				return got, nil
+			}
+			if failures > maxPollFailures {
+				why := "its release phase has recorded no outcome in the ledger"
+				if lerr != nil {
+					why = "its release phase's ledger run cannot be read (" + lerr.Error() + ")"
+				}
+				return last, fmt.Errorf("%s: %d polls failed in a row and %s: %w", op, failures, why, err)
+			}
+		}
+		timer := time.NewTimer(f.poll())
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			msg := fmt.Sprintf("%s: still pending", op)
+			if lastErr != nil {
+				msg += fmt.Sprintf(" (last poll failed: %v)", lastErr)
+			}
+			return last, fmt.Errorf("%s: %w", msg, ctx.Err())
+		case <-timer.C:
+		}
+	}
 }
 
 func (f *Flow) poll() time.Duration {
@@ -571,6 +654,62 @@ func (f *Flow) bringBack(ctx context.Context) error {
 	f.st.maintenanceOn = false
 	f.say("Maintenance mode off.")
 	return nil
+}
+
+// maintenanceAfterFailure finds out whether a switch of maintenance mode on that failed was
+// nevertheless applied (a 5xx or a cut connection after Heroku acted): the app is read back, and
+// maintenance mode found on is recorded as switched on by this run, so that it is switched off
+// again. When the app cannot be read either, an ambiguous failure counts as on: switching it off
+// again is harmless (it was off before), leaving it on silently is not.
+func (f *Flow) maintenanceAfterFailure(ctx context.Context) {
+	if f.st.wasOn {
+		return
+	}
+	rctx, cancel := f.recoveryContext(ctx)
+	defer cancel()
+	app, err := f.Platform.AppInfo(rctx, f.st.app)
+	switch {
+	case err == nil && app.Maintenance:
+		f.detail("The app reads back with maintenance mode on: Heroku applied the switch; it is switched off again.")
+		f.st.maintenanceOn = true
+	case err != nil:
+		f.detail("warning: could not read the app back (%v): switching maintenance mode off again to be sure.", err)
+		f.st.maintenanceOn = true
+	}
+}
+
+// workersAfterFailure finds out which process types a scale-down that failed nevertheless
+// stopped (a 5xx after Heroku acted): the formation is read back, and a type found at 0 that had
+// a quantity before is recorded as stopped by this run, so that it is scaled back. When the
+// formation cannot be read, every type that had a quantity counts as stopped: scaling it back to
+// its quantity is harmless.
+func (f *Flow) workersAfterFailure(ctx context.Context, before []heroku.Formation) {
+	rctx, cancel := f.recoveryContext(ctx)
+	defer cancel()
+	now, err := f.Platform.Formation(rctx, f.st.app)
+	if err != nil {
+		f.detail("warning: could not read the formation back (%v): scaling every worker back to be sure.", err)
+	}
+	for _, b := range before {
+		if b.Type == "web" || b.Type == "release" || b.Quantity == 0 {
+			continue
+		}
+		if _, ok := f.st.stopped[b.Type]; ok {
+			continue
+		}
+		stopped := err != nil
+		for _, n := range now {
+			if n.Type == b.Type && n.Quantity == 0 {
+				stopped = true
+			}
+		}
+		if stopped {
+			f.st.stopped[b.Type] = b.Quantity
+			if err == nil {
+				f.detail("The formation reads back with %s=0: Heroku applied the scale; it is scaled back.", b.Type)
+			}
+		}
+	}
 }
 
 // recoveryContext is a context of its own for recovery, bounded by RecoveryTimeout.

@@ -90,6 +90,13 @@ type fakePlatform struct {
 	// block makes WaitRelease wait for ctx (a release phase that runs on).
 	block      bool
 	failRollbk error
+	// pollErr is what every poll of a release created by the run answers (Heroku unreachable);
+	// liveOnCreate ends its release phase with result at once.
+	pollErr      error
+	liveOnCreate bool
+	// maintFails and scaleFails are answered by switching maintenance on and scaling to 0, after
+	// acting on them.
+	maintFails, scaleFails error
 }
 
 func newPlatform() *fakePlatform {
@@ -111,6 +118,9 @@ func (p *fakePlatform) AppInfo(ctx context.Context, app string) (heroku.App, err
 func (p *fakePlatform) SetMaintenance(ctx context.Context, app string, on bool) (heroku.App, error) {
 	p.log(fmt.Sprintf("maintenance %v", on))
 	p.maintenance = on
+	if on && p.maintFails != nil {
+		return heroku.App{}, p.maintFails // Heroku acted, the answer was lost
+	}
 	return heroku.App{Name: app, Maintenance: on}, nil
 }
 func (p *fakePlatform) Formation(ctx context.Context, app string) ([]heroku.Formation, error) {
@@ -123,6 +133,9 @@ func (p *fakePlatform) Formation(ctx context.Context, app string) ([]heroku.Form
 func (p *fakePlatform) Scale(ctx context.Context, app, t string, q int) (heroku.Formation, error) {
 	p.log(fmt.Sprintf("scale %s=%d", t, q))
 	p.formation[t] = q
+	if q == 0 && p.scaleFails != nil {
+		return heroku.Formation{}, p.scaleFails // Heroku acted, the answer was lost
+	}
 	return heroku.Formation{Type: t, Quantity: q}, nil
 }
 func (p *fakePlatform) Releases(ctx context.Context, app string, max int) ([]heroku.Release, error) {
@@ -133,12 +146,29 @@ func (p *fakePlatform) Releases(ctx context.Context, app string, max int) ([]her
 	return out, nil
 }
 func (p *fakePlatform) ReleaseInfo(ctx context.Context, app, id string) (heroku.Release, error) {
-	for _, r := range p.releases {
+	for i, r := range p.releases {
 		if r.ID == id || fmt.Sprint(r.Version) == id {
+			if p.pollErr != nil && r.Version > 5 {
+				return heroku.Release{}, p.pollErr
+			}
+			if r.Status == "pending" && !p.block {
+				return p.end(i), nil
+			}
 			return r, nil
 		}
 	}
 	return heroku.Release{}, &heroku.APIError{Status: 404, ID: "not_found"}
+}
+
+// end ends the release phase of release i with p.result.
+func (p *fakePlatform) end(i int) heroku.Release {
+	p.releases[i].Status = p.result
+	if p.result == "succeeded" {
+		for j := range p.releases {
+			p.releases[j].Current = j == i
+		}
+	}
+	return p.releases[i]
 }
 func (p *fakePlatform) add(slug, desc string) heroku.Release {
 	v := p.releases[len(p.releases)-1].Version + 1
@@ -148,7 +178,11 @@ func (p *fakePlatform) add(slug, desc string) heroku.Release {
 }
 func (p *fakePlatform) CreateRelease(ctx context.Context, app, slug, desc string) (heroku.Release, error) {
 	p.log("create " + slug)
-	return p.add(slug, desc), nil
+	r := p.add(slug, desc)
+	if p.liveOnCreate {
+		p.end(len(p.releases) - 1)
+	}
+	return r, nil
 }
 func (p *fakePlatform) Rollback(ctx context.Context, app, target string) (heroku.Release, error) {
 	p.log("rollback v" + target)
@@ -174,13 +208,7 @@ func (p *fakePlatform) WaitRelease(ctx context.Context, app, id string, poll tim
 	}
 	for i := range p.releases {
 		if p.releases[i].ID == id {
-			p.releases[i].Status = p.result
-			if p.result == "succeeded" {
-				for j := range p.releases {
-					p.releases[j].Current = j == i
-				}
-			}
-			return p.releases[i], nil
+			return p.end(i), nil
 		}
 	}
 	return heroku.Release{}, errors.New("no such release")
@@ -398,5 +426,74 @@ func TestInWindow(t *testing.T) {
 	ok, line := InWindow(cfg, now)
 	if ok || line != "Outside the nightly window (ZDCD_NIGHTLY_WINDOW=02:00-05:00 Europe/Paris; it is 2026-01-15 13:00 CET there): nothing done." {
 		t.Errorf("InWindow = %v %q", ok, line)
+	}
+}
+
+// Heroku answers 503 to every poll of the release: its release phase's ledger run says how it
+// ended, and the dynos confirm it is live.
+func TestRunPollsFailLedgerDecides(t *testing.T) {
+	e := newFlow(t)
+	e.p.pollErr = &heroku.APIError{Status: 503, ID: "service_unavailable"}
+	e.p.liveOnCreate = true // the release phase ends: Heroku makes v6 live, but cannot be asked
+	e.l.byRelease[6].ExitCode = 0
+	err := e.flow.Run(context.Background())
+	if code(err) != ExitOK {
+		t.Fatalf("Run: %v\n%s", err, e.out)
+	}
+	if !strings.Contains(e.out.String(), "recorded in the ledger (run 8) that it ended applied with exit 0") {
+		t.Errorf("output:\n%s", e.out)
+	}
+	if e.p.maintenance || e.p.formation["worker"] != 2 {
+		t.Errorf("maintenance %v, formation %v", e.p.maintenance, e.p.formation)
+	}
+}
+
+// Heroku answers 503 to every poll and the release phase recorded no outcome: exit 4, with
+// maintenance and the stopped workers kept and stated.
+func TestRunPollsFailLedgerSilent(t *testing.T) {
+	e := newFlow(t)
+	e.p.block = true
+	e.p.pollErr = &heroku.APIError{Status: 503, ID: "service_unavailable"}
+	e.l.byRelease[6].Outcome = ""
+	err := e.flow.Run(context.Background())
+	if code(err) != ExitRecoveryFailed {
+		t.Fatalf("Run: %v\n%s", err, e.out)
+	}
+	for _, want := range []string{"the outcome of v6 is unknown", "recorded no outcome in the ledger", "heroku releases:info v6 --app shop", "heroku ps:scale worker=2 --app shop", "heroku maintenance:off --app shop"} {
+		if !strings.Contains(e.out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, e.out)
+		}
+	}
+	if !e.p.maintenance || e.p.formation["worker"] != 0 {
+		t.Errorf("maintenance %v, formation %v: kept while the outcome is unknown", e.p.maintenance, e.p.formation)
+	}
+}
+
+// Switching maintenance on, or stopping the workers, fails after Heroku acted: what is read back
+// on or stopped is undone, not left silently.
+func TestRunActedThenFailed(t *testing.T) {
+	reset := errors.New("read: connection reset by peer")
+	for _, tt := range []struct {
+		name  string
+		setup func(p *fakePlatform)
+		want  string
+	}{
+		{"maintenance", func(p *fakePlatform) { p.maintFails = reset }, "maintenance true, maintenance false"},
+		{"scale", func(p *fakePlatform) { p.scaleFails = reset }, "scale worker=0, scale worker=2, maintenance false"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newFlow(t)
+			tt.setup(e.p)
+			err := e.flow.Run(context.Background())
+			if code(err) != ExitFailed {
+				t.Fatalf("Run: %v\n%s", err, e.out)
+			}
+			if e.p.maintenance || e.p.formation["worker"] != 2 {
+				t.Errorf("maintenance %v, formation %v: want the app back", e.p.maintenance, e.p.formation)
+			}
+			if !strings.Contains(e.calls(), tt.want) || strings.Contains(e.calls(), "create") {
+				t.Errorf("calls %q, want %q and no release", e.calls(), tt.want)
+			}
+		})
 	}
 }
