@@ -36,6 +36,19 @@ const (
 	BackupUnsafeOnly BackupPolicy = "unsafe-only"
 )
 
+// MaintenancePolicy is ZDCD_MAINTENANCE: when the release phase switches maintenance mode on.
+type MaintenancePolicy string
+
+const (
+	// MaintenanceUnsafe (the default): before the backup, whenever the plan holds a migration the
+	// old release may not survive (approved, or NIGHTLY_BUILD), with the worker dynos stopped, so
+	// that nothing writes between the backup and a restore; and for a restore.
+	MaintenanceUnsafe MaintenancePolicy = "unsafe"
+	// MaintenanceRecovery: only for a restore. Such a plan then runs under live traffic, and a
+	// restore loses the writes committed between the backup and maintenance mode.
+	MaintenanceRecovery MaintenancePolicy = "recovery"
+)
+
 // Defaults. ZDCD_LOCK_TIMEOUT and ZDCD_STATEMENT_TIMEOUT become PostgreSQL's lock_timeout and
 // statement_timeout, whose unit is the millisecond: Load refuses a non-zero value below 1ms (which
 // PostgreSQL would round to 0, "no timeout") or above PostgreSQL's limit.
@@ -52,6 +65,7 @@ const (
 	DefaultLockWait          = 30 * time.Second
 	DefaultReleaseLockWait   = 10 * time.Minute
 	DefaultBackup            = BackupAlways
+	DefaultMaintenance       = MaintenanceUnsafe
 	DefaultPlatformAPIURL    = "https://api.heroku.com"
 	DefaultDataAPIURL        = "https://api.data.heroku.com"
 	DefaultAPITimeout        = 5 * time.Minute
@@ -132,6 +146,8 @@ type Config struct {
 
 	// Backup is ZDCD_BACKUP.
 	Backup BackupPolicy
+	// Maintenance is ZDCD_MAINTENANCE.
+	Maintenance MaintenancePolicy
 	// BackupDir is ZDCD_BACKUP_DIR: where pg_dump writes when not on Heroku; empty means a
 	// temporary directory.
 	BackupDir string
@@ -175,6 +191,7 @@ type env struct {
 	LockWait          *string `envconfig:"ZDCD_LOCK_WAIT"`
 	ReleaseLockWait   *string `envconfig:"ZDCD_RELEASE_LOCK_WAIT"`
 	Backup            *string `envconfig:"ZDCD_BACKUP"`
+	Maintenance       *string `envconfig:"ZDCD_MAINTENANCE"`
 	BackupDir         *string `envconfig:"ZDCD_BACKUP_DIR"`
 	NightlyWindow     *string `envconfig:"ZDCD_NIGHTLY_WINDOW"`
 	NightlyTimeout    *string `envconfig:"ZDCD_NIGHTLY_RELEASE_TIMEOUT"`
@@ -235,6 +252,7 @@ func Defaults() *Config {
 		LockWait:          DefaultLockWait,
 		ReleaseLockWait:   DefaultReleaseLockWait,
 		Backup:            DefaultBackup,
+		Maintenance:       DefaultMaintenance,
 		set:               map[string]bool{},
 
 		NightlyReleaseTimeout: DefaultNightlyReleaseTimeout,
@@ -386,6 +404,14 @@ func Load() (*Config, error) {
 			c.Backup = p
 		default:
 			l.fail("ZDCD_BACKUP", "is invalid: "+quote(v)+"; expected always, never or unsafe-only")
+		}
+	}
+	if v, ok := l.value("ZDCD_MAINTENANCE", e.Maintenance); ok {
+		switch p := MaintenancePolicy(strings.ToLower(v)); p {
+		case MaintenanceUnsafe, MaintenanceRecovery:
+			c.Maintenance = p
+		default:
+			l.fail("ZDCD_MAINTENANCE", "is invalid: "+quote(v)+"; expected unsafe or recovery")
 		}
 	}
 	if v, ok := l.value("ZDCD_BACKUP_DIR", e.BackupDir); ok {

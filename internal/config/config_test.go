@@ -66,6 +66,7 @@ func TestLoadDefaults(t *testing.T) {
 		LockWait:          30 * time.Second,
 		ReleaseLockWait:   10 * time.Minute,
 		Backup:            BackupAlways,
+		Maintenance:       MaintenanceUnsafe,
 
 		NightlyReleaseTimeout: time.Hour,
 	}
@@ -208,6 +209,8 @@ func TestLoad(t *testing.T) {
 		{name: "backup never", env: map[string]string{"ZDCD_BACKUP": "never"}, want: func(c *Config) { c.Backup = BackupNever }},
 		{name: "backup unsafe-only", env: map[string]string{"ZDCD_BACKUP": "Unsafe-Only"}, want: func(c *Config) { c.Backup = BackupUnsafeOnly }},
 		{name: "backup invalid", env: map[string]string{"ZDCD_BACKUP": "sometimes"}, err: `ZDCD_BACKUP is invalid: "sometimes"; expected always, never or unsafe-only`},
+		{name: "maintenance recovery", env: map[string]string{"ZDCD_MAINTENANCE": "Recovery"}, want: func(c *Config) { c.Maintenance = MaintenanceRecovery }},
+		{name: "maintenance invalid", env: map[string]string{"ZDCD_MAINTENANCE": "always"}, err: `ZDCD_MAINTENANCE is invalid: "always"; expected unsafe or recovery`},
 		{name: "backup dir", env: map[string]string{"ZDCD_BACKUP_DIR": "/tmp/backups"}, want: func(c *Config) { c.BackupDir = "/tmp/backups" }},
 
 		// Nightly (the window's parsing has its own test).

@@ -96,6 +96,7 @@ func (c *Config) Settings() []Setting {
 	group = "Backup"
 	add("ZDCD_BACKUP", string(c.Backup), true, "")
 	add("ZDCD_BACKUP_DIR", c.BackupDir, true, "a temporary directory")
+	add("ZDCD_MAINTENANCE", string(c.Maintenance), true, "")
 
 	group = "Nightly"
 	add("ZDCD_NIGHTLY_WINDOW", c.NightlyWindow.String(), true, "any time")

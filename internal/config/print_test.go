@@ -65,6 +65,7 @@ ZDCD_RELEASE_LOCK_WAIT=10m (default)
 # Backup
 ZDCD_BACKUP=always
 ZDCD_BACKUP_DIR=(default: a temporary directory)
+ZDCD_MAINTENANCE=unsafe (default)
 
 # Nightly
 ZDCD_NIGHTLY_WINDOW=(default: any time)

@@ -79,7 +79,7 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 	switch {
 	case len(touched) == 0:
 		fmt.Fprintln(f.Out, "Nothing was applied: the database is as it was before the release, and the old release keeps running.")
-		return f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s; nothing was applied, the database is unchanged: %w", what, runErr))
+		return f.closeWindow(rctx, f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s; nothing was applied, the database is unchanged: %w", what, runErr)))
 	case len(bad) == 0:
 		fmt.Fprintf(f.Out, "Applied before the failure: %s.\n", orNone(applied))
 		if k, ok := f.inFlight(after); ok {
@@ -87,7 +87,7 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 		}
 		fmt.Fprintln(f.Out, "Every one of them is backward compatible: the old release keeps working with them, so no restore")
 		fmt.Fprintln(f.Out, "(and no downtime). They stay applied; fix the failing migration and push again.")
-		return f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s after applying backward-compatible migrations only (%s); no restore needed: %w", what, orNone(applied), runErr))
+		return f.closeWindow(rctx, f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s after applying backward-compatible migrations only (%s); no restore needed: %w", what, orNone(applied), runErr)))
 	}
 	if f.backup == nil {
 		fmt.Fprintf(f.Out, "Changes the old release may not survive reached the database: %s, and there is no backup to restore.\n", plan.JoinKeys(bad))
@@ -101,6 +101,11 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 // set is back, then brings the app back.
 func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.MigrationKey) error {
 	st := appState{app: f.Config.AppName, scaled: map[string]int{}}
+	window := f.window != nil
+	if window {
+		// Maintenance mode is on and the workers stopped since before the backup.
+		st, f.window = *f.window, nil
+	}
 	if f.backup == nil {
 		return f.humanMustAct(rctx, runErr, st, fmt.Sprintf("migrations the old release may not survive were applied (%s) and there is no backup to restore (ZDCD_BACKUP=%s)", plan.JoinKeys(bad), f.Config.Backup), bad)
 	}
@@ -111,7 +116,10 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 		f.say("warning: could not read this run back from the ledger before the restore: %v", err)
 	}
 
-	if f.Platform != nil {
+	switch {
+	case window:
+		f.say("Maintenance mode is on and the workers are stopped since before the backup: nothing wrote since.")
+	case f.Platform != nil:
 		started := f.now()
 		app, err := f.Platform.AppInfo(rctx, st.app)
 		if err == nil {
@@ -136,7 +144,7 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 		if len(st.scaled) > 0 {
 			f.say("Stopped the worker dynos: %s.", ScaledText(st.scaled))
 		}
-	} else {
+	default:
 		f.say("No Heroku credentials: restoring without maintenance mode.")
 	}
 
@@ -144,7 +152,7 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	started := f.now()
 	err := f.Backups.Restore(rctx, *f.backup)
 	// A restore may end the database's other sessions, this one included: reconnect if so.
-	f.ensureSession(rctx)
+	f.ensureSession(rctx, "during the restore")
 	f.step(rctx, "restore", started, err == nil, errText(err))
 	if err != nil {
 		var failed *heroku.TransferError
@@ -189,21 +197,37 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 }
 
 // ensureSession reconnects (and takes the release lock again) when the release's session did not
-// survive the restore. Failing that, the steps after it report their own errors.
-func (f *Flow) ensureSession(ctx context.Context) {
+// survive what happened during what: a restore ends the database's sessions, so does a server
+// restart or failover. A server coming back up refuses connections for a while: reopening is
+// retried for up to reopenWait. Failing that, the steps after it report their own errors.
+func (f *Flow) ensureSession(ctx context.Context, during string) {
 	if f.Reopen == nil || f.DB.Conn.Ping(ctx) == nil {
 		return
 	}
-	db, l, err := f.Reopen(ctx)
-	if err != nil {
-		f.say("warning: the database session ended during the restore and could not be opened again: %v", err)
-		return
-	}
-	f.DB, f.Ledger = db, l
-	if err := AcquireLock(ctx, db.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
-		f.say("warning: reconnected after the restore, but could not take the release lock again: %v", err)
+	deadline := f.now().Add(reopenWait)
+	for {
+		db, l, err := f.Reopen(ctx)
+		if err == nil {
+			f.DB, f.Ledger = db, l
+			f.say("The database session ended %s: reconnected.", during)
+			if err := AcquireLock(ctx, db.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
+				f.say("warning: reconnected, but could not take the release lock again: %v", err)
+			}
+			return
+		}
+		if f.now().After(deadline) || ctx.Err() != nil {
+			f.say("warning: the database session ended %s and could not be opened again: %v", during, err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 	}
 }
+
+// reopenWait bounds the reconnection after the release's database session ended.
+const reopenWait = 60 * time.Second
 
 // rewriteLedger writes the run back after the restore rolled the ledger back.
 func (f *Flow) rewriteLedger(ctx context.Context, applied []plan.MigrationKey) {

@@ -127,8 +127,11 @@ type Flow struct {
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 
-	runID   int64
-	backup  *Backup
+	runID  int64
+	backup *Backup
+	// window is the app's state while the plan runs behind maintenance mode (window.go); nil
+	// when it does not, or once the app is brought back.
+	window  *appState
 	result  *analysis.Result
 	pending []plan.MigrationKey
 	before  []plan.MigrationKey
@@ -226,8 +229,13 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.say("NIGHTLY_BUILD=true: applying %d migration(s) the old code may not survive, in the maintenance window.", a.Result.Unsafe())
 	}
 
+	if f.needsWindow() {
+		if err := f.openWindow(ctx); err != nil {
+			return err
+		}
+	}
 	if err := f.takeBackup(ctx); err != nil {
-		return err
+		return f.closeWindow(ctx, err)
 	}
 	return f.migrate(ctx, a)
 }
@@ -337,6 +345,11 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 	f.say("Backing up the database (%s)", f.Backups.Describe())
 	started := f.now()
 	b, err := f.Backups.Capture(ctx)
+	if err != nil && ctx.Err() != nil {
+		f.step(ctx, "backup", started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeInterrupted, ExitFailed,
+			fmt.Errorf("interrupted (SIGTERM) while the backup ran, so no migration ran and nothing was changed (the backup may still finish on its own): %w", err))
+	}
 	if err != nil {
 		f.step(ctx, "backup", started, false, err.Error())
 		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
@@ -355,7 +368,7 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 	before, err := f.DB.AppliedMigrations(ctx)
 	if err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
+		return f.closeWindow(ctx, f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err))
 	}
 	f.before = before
 	migs := migrate.FromPlan(a.Plan, a.Context)
@@ -364,6 +377,10 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 	f.say("Migrating: %d migration(s), lock_timeout %s, up to %d retries", len(migs), f.Config.LockTimeout, f.Config.LockRetries)
 	started := f.now()
 	res, runErr := f.Migrator.Run(ctx, migs, oneAtATime)
+	if runErr != nil {
+		// A server restart or a failover ends this session too: the recovery needs it back.
+		f.ensureSession(context.WithoutCancel(ctx), "during the migration")
+	}
 	f.step(ctx, "migrate", started, runErr == nil, summarize(res, runErr))
 	if res != nil && res.Watchdog.Sessions > 0 {
 		f.say("Watchdog: %d session(s) waited behind the migration (at most %d at once, longest %s).",
@@ -378,6 +395,7 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 			f.say("warning: could not record the applied migrations in the ledger: %v", err)
 		}
 		f.say("Applied %d migration(s) in %s.", len(migs), f.now().Sub(started).Round(time.Millisecond))
+		f.endWindow(ctx)
 		f.finish(ctx, ledger.OutcomeApplied, 0, nil)
 		return nil
 	}

@@ -8,8 +8,8 @@
 //   - step 2, an unsafe release, refused: the release fails, the old schema stays as it was;
 //   - step 3, `zdcd-release nightly` (as Heroku Scheduler runs it) deploys the refused slug: applied;
 //   - step 4, a nightly release whose last migration fails after unsafe ones were applied:
-//     maintenance on, workers to 0, the backup restored and verified, workers back, maintenance
-//     off, and every row as it was.
+//     maintenance on and workers to 0 before the backup, the backup restored and verified,
+//     workers back, maintenance off, and every row as it was.
 //
 // Each step prints the release phase's output and the checks the demo makes; any failed check
 // makes it exit 1. Run it with `make demo`.

@@ -220,7 +220,8 @@ func (d *demo) failingNightly() error {
 		"v4 renames a column, backfills product SKUs (a data migration) and makes SKU NOT NULL, all\n"+
 			"unsafe for the old code, so it ships in the nightly window. Its last migration has a bug:\n"+
 			"it fails after the others were applied and committed. The old code cannot run on that\n"+
-			"schema, so zdcd restores the backup behind maintenance mode, with the workers stopped.")
+			"schema. Because the plan may break the old release, zdcd switched maintenance mode on and\n"+
+			"stopped the workers before the backup, so nothing wrote since: the restore loses no row.")
 	if err := d.setNightly(true); err != nil {
 		return err
 	}
@@ -241,9 +242,10 @@ func (d *demo) failingNightly() error {
 	d.check(r.Status == "failed", "release v%d failed: its release phase exited non-zero, so Heroku did not make it live", r.Version)
 	d.check(d.current().Version == live.Version, "release v%d is still the live one", live.Version)
 	ok, missing := inOrder(r.Output,
+		"Maintenance mode on", "worker=1", "Backing up",
 		"Applying accounts.0005_rename_nickname_display_name", "Applying shop.0005_backfill_product_sku",
-		"division by zero", "Maintenance mode on", "worker=1", "Restoring backup", "Restored", "Maintenance mode off")
-	d.check(ok, "the output shows: migrations applied, the failure, maintenance on, workers stopped, restore, maintenance off%s", missingText(missing))
+		"division by zero", "Restoring backup", "Restored", "Maintenance mode off")
+	d.check(ok, "the output shows: maintenance on, workers stopped, the backup, migrations applied, the failure, restore, maintenance off%s", missingText(missing))
 
 	step("What zdcd asked the local Heroku to do (every request but GETs):")
 	var calls []string
@@ -259,8 +261,8 @@ func (d *demo) failingNightly() error {
 		detail("%s", c)
 	}
 	all := strings.Join(calls, "\n")
-	ok, missing = inOrder(all, "/backups", `"maintenance":true`, "formation", `"quantity":0`, "/restores", "formation", `"quantity":1`, `"maintenance":false`)
-	d.check(ok, "in order: backup, maintenance on, worker=0, restore, worker=1, maintenance off%s", missingText(missing))
+	ok, missing = inOrder(all, `"maintenance":true`, "formation", `"quantity":0`, "/backups", "/restores", "formation", `"quantity":1`, `"maintenance":false`)
+	d.check(ok, "in order: maintenance on, worker=0, backup, restore, worker=1, maintenance off%s", missingText(missing))
 
 	step("After the restore")
 	rowsAfter, err := d.snapshot()

@@ -73,6 +73,8 @@ var (
 			"accounts/migrations/0005_gate.py": gateMigration("0004_customer_is_vip"),
 		})
 	}
+	// ftNightlyApplies: the unsafe accounts.0004 (NIGHTLY_BUILD=true), which applies.
+	ftNightlyApplies = func(e *hkEnv) string { return e.version(hkKeep("accounts/0003", "accounts/0004"), nil) }
 	// ftKillNightly: the unsafe accounts.0004 (NIGHTLY_BUILD=true), then a killed migration.
 	ftKillNightly = func(e *hkEnv) string {
 		return e.version(hkKeep("accounts/0003", "accounts/0004"), map[string]string{
@@ -215,6 +217,52 @@ func ftReleaseCells() []ftCell {
 			note:   "the backup's outcome is unknown, so no migration ran (Heroku may still finish that backup)",
 		},
 		{
+			step: "backup capture", fault: "POST backups answers 403",
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: backups, Status: 403}),
+			exit:    3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed, so no migration ran and nothing was changed"},
+			note:   "as 401: the key may not capture backups (docs/SECURITY.md names the access it needs)",
+		},
+		{
+			step: "backup capture", fault: "POST backups answers 429 twice (Retry-After: 1), then succeeds",
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: backups, Status: 429, RetryAfter: "1", Count: 2}),
+			exit:    0, outcome: "applied", workers: 2,
+			output: []string{"Applied 1 migration(s)"},
+			after:  ftBackupCount(1),
+			note:   "Heroku cannot have acted on a 429: retried after Retry-After, one backup",
+		},
+		{
+			step: "backup capture", fault: "POST backups acted on, then the connection is reset",
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: backups, Reset: true, ActThenFail: true, Count: 1}),
+			exit:    0, outcome: "applied", workers: 2,
+			output: []string{"Applied 1 migration(s)"},
+			after:  ftBackupCount(1),
+			note:   "the backup Heroku started is found among the transfers (reconciliation), not captured twice",
+		},
+		{
+			step: "backup capture", fault: "POST backups hangs past ZDCD_API_TIMEOUT=4s",
+			env:     []string{"ZDCD_API_TIMEOUT=4s"},
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: backups, Delay: time.Minute}),
+			exit:    3, outcome: "backup-failed", workers: 2,
+			output: []string{"backup failed, so no migration ran and nothing was changed"},
+			note:   "the transfers are listed: no backup was started, so no migration ran",
+		},
+		{
+			step: "backup poll", fault: "GET transfer: the connection is reset, twice",
+			arrange: inject(herokufake.Fault{Method: http.MethodGet, Path: "/client/v11/apps/*/transfers/*", Reset: true, Count: 2}),
+			exit:    0, outcome: "applied", workers: 2,
+			output: []string{"Applied 1 migration(s)"},
+			note:   "a poll is a read: retried",
+		},
+		{
+			step: "backup capture", fault: "SIGTERM to zdcd-release while the backup runs",
+			arrange: func(t *testing.T, e *hkEnv) func() { e.srv.SlowTransfers(20 * time.Second); return nil },
+			act:     ftSignalDuringBackup(syscall.SIGTERM),
+			exit:    3, outcome: "interrupted", workers: 2,
+			output: []string{"SIGTERM"},
+			note:   "no migration ran; Heroku finishes the backup on its own",
+		},
+		{
 			step: "backup (local)", fault: "the backup directory is full (4 KiB tmpfs)",
 			local: true,
 			exit:  3, outcome: "backup-failed", workers: 2,
@@ -231,9 +279,17 @@ func ftReleaseCells() []ftCell {
 		{
 			step: "migrate", fault: "the migrate process is SIGKILLed after an unsafe migration (nightly)",
 			version: ftKillNightly, nightly: true,
+			exit: 3, outcome: "restored", workers: 2, restored: true,
+			output: []string{"maintenance mode on and workers stopped before the backup", "Restoring the backup.", "Restored: the database is back", "Maintenance mode off."},
+			note:   "maintenance mode and the stopped workers since before the backup: the restore loses no write",
+		},
+		{
+			step: "migrate", fault: "as above, with ZDCD_MAINTENANCE=recovery",
+			version: ftKillNightly, nightly: true, env: []string{"ZDCD_MAINTENANCE=recovery"},
 			exit: 3, outcome: "restored", workers: 2, restored: true, lossOK: true,
-			output: []string{"Restoring the backup.", "Restored: the database is back", "Maintenance mode off."},
-			note:   "restored behind maintenance mode with the workers stopped",
+			output: []string{"Restoring the backup.", "Maintenance mode on.", "Restored: the database is back", "Maintenance mode off."},
+			absent: []string{"before the backup"},
+			note:   "the plan ran under live traffic: restored behind maintenance mode with the workers stopped, losing the writes since the backup",
 		},
 		{
 			step: "migrate", fault: "its PostgreSQL connection is terminated mid-migration",
@@ -257,29 +313,100 @@ func ftReleaseCells() []ftCell {
 			note:   "as SIGTERM",
 		},
 		{
+			step: "run start", fault: "GET the release (its slug) answers 500, persistently (ZDCD_API_TIMEOUT=4s)",
+			env:     []string{"ZDCD_API_TIMEOUT=4s", "HEROKU_RELEASE_VERSION=v1"},
+			arrange: inject(herokufake.Fault{Method: http.MethodGet, Path: "/apps/*/releases/*", Status: 500}),
+			exit:    0, outcome: "applied", workers: 2,
+			output: []string{"warning: could not read release", "Applied 1 migration(s)"},
+			note:   "the slug is only for the nightly window: the release goes on without it, and says so",
+		},
+		{
+			step: "migrate", fault: "a transaction holds a lock on accounts_customer past every retry",
+			env:     []string{"ZDCD_LOCK_WAIT=200ms", "ZDCD_LOCK_RETRIES=2", "ZDCD_LOCK_RETRY_DELAY=100ms"},
+			arrange: ftHoldTable("accounts_customer"),
+			exit:    3, outcome: "migration-failed", workers: 2,
+			output: []string{"lock timeout"},
+			note: "each attempt waits at most ZDCD_LOCK_TIMEOUT in the lock queue, so traffic is never stalled for long; " +
+				"after the retries nothing is applied",
+		},
+		{
+			step: "migrate", fault: "PostgreSQL restarts (fast shutdown) mid-migration",
+			version: ftGate, ownCluster: true, arrange: ftGateHeldLoosely, act: ftRestartServer,
+			exit: 3, outcome: "migration-failed", workers: 2,
+			output: []string{"Every one of them is backward compatible"},
+			note:   "every session ends; the gate migration rolls back, accounts.0003 stays applied; zdcd reconnects to record the outcome",
+		},
+		{
 			step: "maintenance on", fault: "PATCH app answers 503, persistently",
 			version: ftNightly, nightly: true, arrange: patchApp(503),
-			exit: 4, outcome: "recovery-failed", workers: 2,
-			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored", "heroku maintenance:on"},
-			note:   "no restore under live traffic: the database holds accounts.0004, the statement says so and how to finish",
+			exit: 3, outcome: "failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "nothing was migrated"},
+			note:   "before the backup: nothing migrated, nothing changed; retry once the Platform API answers",
 		},
 		{
 			step: "maintenance on", fault: "PATCH app answers 401",
 			version: ftNightly, nightly: true, arrange: patchApp(401),
-			exit: 4, outcome: "recovery-failed", workers: 2,
-			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored"},
+			exit: 3, outcome: "failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "nothing was migrated"},
 			note:   "as 503",
 		},
 		{
 			step: "maintenance on", fault: "PATCH app answers 404",
 			version: ftNightly, nightly: true, arrange: patchApp(404),
-			exit: 4, outcome: "recovery-failed", workers: 2,
-			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored"},
+			exit: 3, outcome: "failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "nothing was migrated"},
 			note:   "as 503",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app: the connection is reset, persistently",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Reset: true}),
+			exit:    3, outcome: "failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "nothing was migrated"},
+			note:   "as 503",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app acted on, then the connection is reset",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Reset: true, ActThenFail: true, Count: 1}),
+			exit:    3, outcome: "restored", workers: 2, restored: true,
+			output: []string{"Maintenance mode on.", "Restored: the database is back", "Maintenance mode off."},
+			note:   "setting maintenance mode is idempotent: retried after the reset; the plan's failure is restored",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app hangs past ZDCD_API_TIMEOUT=4s",
+			version: ftNightly, nightly: true, env: []string{"ZDCD_API_TIMEOUT=4s"},
+			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Delay: time.Minute}),
+			exit:    3, outcome: "failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "nothing was migrated"},
+			note:   "as 503",
+		},
+		{
+			step: "maintenance on", fault: "PATCH app answers 429 twice (Retry-After: 1)",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 429, RetryAfter: "1", Count: 2}),
+			exit:    3, outcome: "restored", workers: 2, restored: true,
+			output: []string{"Restored: the database is back", "Maintenance mode off."},
+			note:   "retried: the plan runs behind maintenance mode, its failure is restored",
+		},
+		{
+			step: "maintenance on (ZDCD_MAINTENANCE=recovery)", fault: "PATCH app answers 503, persistently",
+			version: ftNightly, nightly: true, env: []string{"ZDCD_MAINTENANCE=recovery"}, arrange: patchApp(503),
+			exit: 4, outcome: "recovery-failed", workers: 2,
+			output: []string{"maintenance mode could not be switched on", "Database:  NOT restored", "heroku maintenance:on"},
+			note:   "no restore under live traffic: the database holds accounts.0004, the statement says so and how to finish",
 		},
 		{
 			step: "scale down", fault: "PATCH formation answers 500, persistently",
 			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*/formation/*", Status: 500}),
+			exit:    3, outcome: "failed", workers: 2,
+			output: []string{"the worker dynos could not be stopped", "nothing was migrated", "Maintenance mode off."},
+			note:   "before the backup: maintenance mode off again, nothing migrated",
+		},
+		{
+			step: "scale down (ZDCD_MAINTENANCE=recovery)", fault: "PATCH formation answers 500, persistently",
+			version: ftNightly, nightly: true, env: []string{"ZDCD_MAINTENANCE=recovery"},
 			arrange: inject(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*/formation/*", Status: 500}),
 			exit:    4, outcome: "recovery-failed", maintenance: true, workers: 2,
 			output: []string{"the worker dynos could not be stopped", "maintenance mode is ON (switched on by zdcd)", "heroku ps:scale worker=0"},
@@ -289,9 +416,19 @@ func ftReleaseCells() []ftCell {
 			step: "restore", fault: "POST restores acted on, then answers 500",
 			version: ftNightly, nightly: true,
 			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: restores, Status: 500, Count: 1, ActThenFail: true}),
-			exit:    3, outcome: "restored", workers: 2, restored: true, lossOK: true,
+			exit:    3, outcome: "restored", workers: 2, restored: true,
 			output: []string{"Restored: the database is back", "Maintenance mode off."},
+			after:  ftRestoreCount(1),
 			note:   "the restore Heroku started is found (reconciliation), not started twice",
+		},
+		{
+			step: "restore", fault: "POST restores acted on, then the connection is reset",
+			version: ftNightly, nightly: true,
+			arrange: inject(herokufake.Fault{Method: http.MethodPost, Path: restores, Reset: true, ActThenFail: true, Count: 1}),
+			exit:    3, outcome: "restored", workers: 2, restored: true,
+			output: []string{"Restored: the database is back", "Maintenance mode off."},
+			after:  ftRestoreCount(1),
+			note:   "as the acted-on 500",
 		},
 		{
 			step: "restore", fault: "POST restores answers 422",
@@ -302,9 +439,19 @@ func ftReleaseCells() []ftCell {
 			note:   "maintenance ON and worker=0 stated, with the commands to restore and come back",
 		},
 		{
+			step: "restore", fault: "GET the restore's transfer answers 503, persistently (ZDCD_API_TIMEOUT=6s)",
+			version: ftNightly, nightly: true, env: []string{"ZDCD_API_TIMEOUT=6s"},
+			// Transfers run 3s, so that the restore's polls fail while it runs.
+			arrange: func(t *testing.T, e *hkEnv) func() { e.srv.SlowTransfers(3 * time.Second); return nil },
+			act:     ftFailPollsAfterRestore,
+			exit:    4, outcome: "recovery-failed", maintenance: true, workers: 0, restored: true,
+			output: []string{"heroku pg:backups --app", "heroku pg:backups:restore"},
+			note:   "the restore's outcome is unknown: maintenance ON and worker=0 stated, with how to check and finish",
+		},
+		{
 			step: "restore", fault: "the restore fails on Heroku after loading the data (pg_restore error)",
 			version: ftGateNightly, nightly: true, arrange: ftBreakable, act: ftBreakRestore,
-			exit: 4, outcome: "none", maintenance: true, workers: 0, restored: true, lossOK: true,
+			exit: 4, outcome: "none", maintenance: true, workers: 0, restored: true,
 			output: []string{"Problem:   the restore of backup", "ft_guarded", "heroku pg:backups:restore", "Database:  partly restored"},
 			absent: []string{"probably restored"},
 			note: "Heroku reports the restore failed: the database is partly restored (the ledger's rows and constraints " +
@@ -316,9 +463,19 @@ func ftReleaseCells() []ftCell {
 			arrange: inject(
 				herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Count: 1},
 				herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 503, RetryAfter: "1"}),
-			exit: 4, outcome: "recovery-failed", maintenance: true, workers: 2, restored: true, lossOK: true,
+			exit: 4, outcome: "recovery-failed", maintenance: true, workers: 2, restored: true,
 			output: []string{"maintenance mode could not be switched off", "Database:  restored from backup", "maintenance mode is ON (switched on by zdcd)"},
 			note:   "restored, workers back; maintenance ON stated",
+		},
+		{
+			step: "maintenance off", fault: "PATCH app answers 503 after the plan is applied",
+			version: ftNightlyApplies, nightly: true,
+			arrange: inject(
+				herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Count: 1},
+				herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 503, RetryAfter: "1"}),
+			exit: 0, outcome: "applied", maintenance: true, workers: 2,
+			output: []string{"ACTION NEEDED: the migrations are applied, but the app could not be brought back", "maintenance mode is ON (switched on by zdcd)", "heroku maintenance:off"},
+			note:   "exit 0 all the same: only the new release works with the new schema, so it must go live; maintenance ON stated",
 		},
 		{
 			step: "ledger", fault: "zdcd_ledger.runs locked ACCESS EXCLUSIVE by another session",
@@ -545,6 +702,9 @@ func ftRun(t *testing.T, i int, c ftCell) *ftRow {
 	lcol := "0"
 	if c.lossOK {
 		lcol = "writes between the backup and maintenance on"
+		if c.command == "rollback" {
+			lcol = "writes since the undone release's backup, by design"
+		}
 		t.Logf("rows lost by the restore: %d of %d committed", lost, len(w.committed))
 	}
 	if all, _ := migrateSessions(t, connect(t, e.dbURL)); all != 0 {
@@ -719,6 +879,78 @@ func ftCheckWrites(t *testing.T, e *hkEnv, w *ftWriter, restored bool) int {
 	return lost
 }
 
+// ftBackupCount checks, after the cell, that Heroku made exactly n backups.
+func ftBackupCount(n int) func(t *testing.T, e *hkEnv, dir string, runID float64) {
+	return func(t *testing.T, e *hkEnv, dir string, runID float64) {
+		if got := len(e.transfers("backup")); got != n {
+			t.Errorf("%d backup(s) on Heroku, want %d", got, n)
+		}
+	}
+}
+
+// ftRestoreCount checks, after the cell, that Heroku ran exactly n restores.
+func ftRestoreCount(n int) func(t *testing.T, e *hkEnv, dir string, runID float64) {
+	return func(t *testing.T, e *hkEnv, dir string, runID float64) {
+		if got := len(e.transfers("restore")); got != n {
+			t.Errorf("%d restore(s) on Heroku, want %d", got, n)
+		}
+	}
+}
+
+// ftSignalDuringBackup sends sig to zdcd-release once Heroku runs its backup.
+func ftSignalDuringBackup(sig syscall.Signal) func(t *testing.T, e *hkEnv, bg *background) {
+	return func(t *testing.T, e *hkEnv, bg *background) {
+		waitUntil(t, "the backup runs", bg, func() bool { return len(e.transfers("backup")) > 0 })
+		if err := bg.cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ftFailPollsAfterRestore makes every poll of a transfer answer 503 once the restore is
+// requested.
+func ftFailPollsAfterRestore(t *testing.T, e *hkEnv, bg *background) {
+	waitUntil(t, "the restore is requested", bg, func() bool {
+		return len(e.srv.RequestsMatching(http.MethodPost, "/client/v11/databases/*/restores")) > 0
+	})
+	e.srv.InjectFault(herokufake.Fault{Method: http.MethodGet, Path: "/client/v11/apps/*/transfers/*", Status: 503, RetryAfter: "1"})
+}
+
+// ftHoldTable holds ACCESS SHARE on table in an open transaction for the whole run, as a long
+// report query of the old release would.
+func ftHoldTable(table string) func(t *testing.T, e *hkEnv) func() {
+	return func(t *testing.T, e *hkEnv) func() {
+		ctx := context.Background()
+		tx, err := connect(t, e.dbURL).Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()); err != nil {
+			t.Fatal(err)
+		}
+		return func() { tx.Rollback(ctx) }
+	}
+}
+
+// ftGateHeldLoosely holds the gate on a session a server restart will end (so its release is
+// not checked).
+func ftGateHeldLoosely(t *testing.T, e *hkEnv) func() {
+	conn := connect(t, e.dbURL)
+	if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_lock($1)", int64(gateKey)); err != nil {
+		t.Fatal(err)
+	}
+	return nil
+}
+
+// ftRestartServer restarts the app's own PostgreSQL cluster while the migrate command waits at
+// the gate: a failover or a maintenance restart.
+func ftRestartServer(t *testing.T, e *hkEnv, bg *background) {
+	ftAtGate(t, e, bg).Close(context.Background())
+	if err := e.cluster.Restart(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // ftHoldReleaseLock holds the release lock on a session of the test's, as a long release would.
 func ftHoldReleaseLock(t *testing.T, e *hkEnv) func() {
 	conn := connect(t, e.dbURL)
@@ -799,41 +1031,43 @@ func ftRender(rows []*ftRow) []byte {
 
 <!-- Generated by TestFaultMatrix (test/e2e/faults_test.go) with -update. Do not edit. -->
 
-What ` + "`zdcd-release release`" + ` (and, in two cells, ` + "`zdcd-release nightly`" + `) does when a
-step meets a fault. Every row is a cell of ` + "`TestFaultMatrix`" + `, run end to end: the binary as
-Heroku runs it, against a real PostgreSQL, Debian's real Django and the local Heroku
-(internal/herokufake), whose backups and restores really run pg_dump and pg_restore. The table is
-written from the cells as they ran, so the page says what the tests check:
+What ` + "`zdcd-release release`" + `, ` + "`zdcd-release nightly`" + ` (steps named "nightly:") and
+` + "`zdcd-release rollback --confirm APP`" + ` (steps named "rollback:") do when a step meets a fault.
+Every row is a cell of ` + "`TestFaultMatrix`" + `, run end to end: the binary as Heroku runs it, against
+a real PostgreSQL, Debian's real Django and the local Heroku (internal/herokufake), whose backups
+and restores really run pg_dump and pg_restore, and which can answer any status, hang, or reset
+the connection (after acting on the request, or not). The table is written from the cells as
+they ran, so the page says what the tests check:
 
 ` + "```" + `
-go test -count=1 ./test/e2e -run TestFaultMatrix -v            # run the matrix (about 2 minutes)
+go test -count=1 ./test/e2e -run TestFaultMatrix -v            # run the matrix (a few minutes)
 go test -count=1 ./test/e2e -run TestFaultMatrix -update       # rewrite this page
 ` + "```" + `
 
 Each cell starts an app at the sample project's baseline with ` + "`worker=2`" + ` and three customers,
 deploys a version (a backward-compatible migration, sometimes followed by one that waits at a gate
-until the test acts; or, for the recovery steps, the nightly plan ` + "`NIGHTLY_BUILD=true`" + ` with the
-unsafe ` + "`accounts.0004`" + ` then a migration that fails), injects the fault, and checks:
+until the test acts; or, for the recovery steps, the plan ` + "`NIGHTLY_BUILD=true`" + ` approves: the
+unsafe ` + "`accounts.0004`" + `, then a migration that fails), injects the fault, and checks:
 
 - **exit**: the exit code (DESIGN.md: 0 done, 2 nothing changed, 3 failed and consistent, 4 a
   human must act);
 - **ledger outcome**: the outcome and exit code recorded for the run (` + "`zdcd-release history`" + `);
   "none" when no run could be recorded, "unfinished" when its outcome could not be;
 - **maintenance** and **workers**: the app at the end; when zdcd leaves maintenance mode on or a
-  worker stopped, "stated" means its exit-4 statement says so and how to finish;
+  worker stopped, "stated" means its statement says so and how to finish;
 - **rows lost**: while the command runs, a writer commits a row every 10 ms into ` + "`ft_writes`" + `, a
   table no migration touches, as the old release's web traffic would; like web traffic it pauses
   while maintenance mode is on (Heroku's router then answers 503). Every row it saw committed must
-  be there at the end. The exception is a restore: it brings the whole database back to the
-  backup, so rows committed after the backup started are lost by design. Those cells check that
-  every row committed before the backup or after the restore is present, and log how many were
-  lost (on the order of a hundred here: every write of the second or two between the backup's
-  start and maintenance mode). This is the honest limit of restore-based recovery: maintenance
-  mode and the stopped workers narrow the window to the writes between the backup's start and
-  the moment maintenance mode is on; they do not close it. The nightly window closes it: there
-  maintenance mode is on before the backup. Nothing else loses a row. A writer that maintenance
-  mode does not stop (a one-off dyno, another app on the same database) also writes during the
-  restore, which can make Heroku's restore itself fail.
+  be there at the end. A plan the old release may not survive runs behind maintenance mode with
+  the workers stopped from before its backup (` + "`ZDCD_MAINTENANCE=unsafe`" + `, the default; the nightly
+  window does the same), so restoring that backup loses no committed write either. Two kinds of
+  cell lose writes by design, and say so: ` + "`ZDCD_MAINTENANCE=recovery`" + `, where such a plan runs under
+  live traffic and the restore loses the writes between the backup's start and maintenance mode;
+  and a rollback that restores, which brings the database back to the backup taken before the
+  release it undoes, so every write since is lost (` + "`rollback`" + ` says so in its dry run). Those cells
+  check that every row committed before the backup or after the restore is present. A writer
+  that maintenance mode does not stop (a one-off dyno, another app on the same database) keeps
+  writing; those writes can be lost by a restore, and can make Heroku's restore itself fail.
 
 Every cell also checks that no ` + "`zdcd-migrate`" + ` session is left behind and that neither the API
 key nor the database password appears in the output, the ledger or the requests sent to Heroku.

@@ -573,7 +573,9 @@ func TestHerokuNightlyFailureRestored(t *testing.T) {
 			order = append(order, "restore")
 		}
 	}
-	if got := strings.Join(order, " "); got != "backup maintenance scale restore scale maintenance" {
+	// Maintenance mode and the stopped workers come first (ZDCD_MAINTENANCE=unsafe): nothing
+	// writes between the backup and the restore.
+	if got := strings.Join(order, " "); got != "maintenance scale backup restore scale maintenance" {
 		t.Errorf("order of requests = %s", got)
 	}
 
@@ -695,7 +697,7 @@ func TestHerokuPlatformAPIDownDuringRecovery(t *testing.T) {
 		dir := hkNightlyFailure(e)
 		e.srv.InjectFault(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 503, RetryAfter: "1"})
 
-		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true"), "release")
+		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true", "ZDCD_MAINTENANCE=recovery"), "release")
 		if r.code != 4 {
 			t.Errorf("exit %d, want 4", r.code)
 		}
@@ -748,7 +750,7 @@ func TestHerokuPlatformAPIDownDuringRecovery(t *testing.T) {
 		e.srv.InjectFault(herokufake.Fault{Method: http.MethodPost, Path: "/client/v11/databases/*/restores", Status: 422,
 			ID: "invalid_params", Message: "Restores are disabled for this database."})
 
-		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true"), "release")
+		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true", "ZDCD_MAINTENANCE=recovery"), "release")
 		if r.code != 4 {
 			t.Errorf("exit %d, want 4", r.code)
 		}
@@ -795,7 +797,7 @@ func TestHerokuPlatformAPIDownDuringRecovery(t *testing.T) {
 		e.srv.InjectFault(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*/formation/*", Count: 1})
 		e.srv.InjectFault(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*/formation/*", Status: 503, RetryAfter: "1"})
 
-		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true"), "release")
+		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true", "ZDCD_MAINTENANCE=recovery"), "release")
 		if r.code != 4 {
 			t.Errorf("exit %d, want 4", r.code)
 		}
@@ -840,7 +842,7 @@ func TestHerokuPlatformAPIDownDuringRecovery(t *testing.T) {
 		e.srv.InjectFault(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Count: 1})
 		e.srv.InjectFault(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 503, RetryAfter: "1"})
 
-		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true"), "release")
+		r := e.run(dir, e.directEnv("NIGHTLY_BUILD=true", "ZDCD_MAINTENANCE=recovery"), "release")
 		if r.code != 4 {
 			t.Errorf("exit %d, want 4", r.code)
 		}
@@ -905,7 +907,7 @@ func TestHerokuNoSecretsInOutput(t *testing.T) {
 	}
 	// Recovery failed.
 	e.srv.InjectFault(herokufake.Fault{Method: http.MethodPatch, Path: "/apps/*", Status: 503, RetryAfter: "1"})
-	if r := e.run(unsafe, e.directEnv("NIGHTLY_BUILD=true"), "release"); r.code != 4 {
+	if r := e.run(unsafe, e.directEnv("NIGHTLY_BUILD=true", "ZDCD_MAINTENANCE=recovery"), "release"); r.code != 4 {
 		t.Errorf("recovery failed: exit %d, want 4", r.code)
 	}
 	e.srv.ClearFaults()
