@@ -219,7 +219,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	if n, err := f.Ledger.FinishAbandoned(ctx, f.runID); err != nil {
 		f.detail("warning: could not close abandoned runs in the ledger: %v", err)
 	} else if n > 0 {
-		f.detail("Closed %d run(s) whose process died before finishing (recorded as interrupted).", n)
+		f.detail("Closed %d earlier run(s) that ended without recording an outcome; see `zdcd-release history`.", n)
 	}
 
 	// 1. What waits for the window.
@@ -258,7 +258,10 @@ func (f *Flow) Run(ctx context.Context) error {
 	}
 	f.step(ctx, "maintenance-on", started, err == nil, errText(err))
 	if err != nil {
-		f.maintenanceAfterFailure(ctx)
+		if !f.st.wasOn && release.MaintenanceOnAnyway(ctx, f.Platform, f.st.app) {
+			f.detail("Maintenance mode may be on although the switch failed (Heroku may have acted): it is switched off again.")
+			f.st.maintenanceOn = true
+		}
 		return f.undo(ctx, fmt.Errorf("maintenance mode could not be switched on: %w", err))
 	}
 	f.st.maintenanceOn = !f.st.wasOn
@@ -268,13 +271,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.say("Maintenance mode on.")
 	}
 	started = f.now()
-	before, err := f.Platform.Formation(ctx, f.st.app)
-	if err == nil {
-		err = release.StopWorkers(ctx, f.Platform, f.st.app, f.st.stopped)
-	}
-	if err != nil {
-		f.workersAfterFailure(ctx, before)
-	}
+	err = release.StopWorkers(ctx, f.Platform, f.st.app, f.st.stopped)
 	f.step(ctx, "scale-down", started, err == nil, release.ScaledText(f.st.stopped)+errSuffix(err))
 	if err != nil {
 		return f.undo(ctx, fmt.Errorf("the worker dynos could not be stopped: %w", err))
@@ -654,62 +651,6 @@ func (f *Flow) bringBack(ctx context.Context) error {
 	f.st.maintenanceOn = false
 	f.say("Maintenance mode off.")
 	return nil
-}
-
-// maintenanceAfterFailure finds out whether a switch of maintenance mode on that failed was
-// nevertheless applied (a 5xx or a cut connection after Heroku acted): the app is read back, and
-// maintenance mode found on is recorded as switched on by this run, so that it is switched off
-// again. When the app cannot be read either, an ambiguous failure counts as on: switching it off
-// again is harmless (it was off before), leaving it on silently is not.
-func (f *Flow) maintenanceAfterFailure(ctx context.Context) {
-	if f.st.wasOn {
-		return
-	}
-	rctx, cancel := f.recoveryContext(ctx)
-	defer cancel()
-	app, err := f.Platform.AppInfo(rctx, f.st.app)
-	switch {
-	case err == nil && app.Maintenance:
-		f.detail("The app reads back with maintenance mode on: Heroku applied the switch; it is switched off again.")
-		f.st.maintenanceOn = true
-	case err != nil:
-		f.detail("warning: could not read the app back (%v): switching maintenance mode off again to be sure.", err)
-		f.st.maintenanceOn = true
-	}
-}
-
-// workersAfterFailure finds out which process types a scale-down that failed nevertheless
-// stopped (a 5xx after Heroku acted): the formation is read back, and a type found at 0 that had
-// a quantity before is recorded as stopped by this run, so that it is scaled back. When the
-// formation cannot be read, every type that had a quantity counts as stopped: scaling it back to
-// its quantity is harmless.
-func (f *Flow) workersAfterFailure(ctx context.Context, before []heroku.Formation) {
-	rctx, cancel := f.recoveryContext(ctx)
-	defer cancel()
-	now, err := f.Platform.Formation(rctx, f.st.app)
-	if err != nil {
-		f.detail("warning: could not read the formation back (%v): scaling every worker back to be sure.", err)
-	}
-	for _, b := range before {
-		if b.Type == "web" || b.Type == "release" || b.Quantity == 0 {
-			continue
-		}
-		if _, ok := f.st.stopped[b.Type]; ok {
-			continue
-		}
-		stopped := err != nil
-		for _, n := range now {
-			if n.Type == b.Type && n.Quantity == 0 {
-				stopped = true
-			}
-		}
-		if stopped {
-			f.st.stopped[b.Type] = b.Quantity
-			if err == nil {
-				f.detail("The formation reads back with %s=0: Heroku applied the scale; it is scaled back.", b.Type)
-			}
-		}
-	}
 }
 
 // recoveryContext is a context of its own for recovery, bounded by RecoveryTimeout.

@@ -261,12 +261,52 @@ func StopWorkers(ctx context.Context, p Platform, app string, stopped map[string
 			continue
 		}
 		if _, err := p.Scale(ctx, app, f.Type, 0); err != nil {
+			stoppedAnyway(ctx, p, app, fs, f.Type, stopped)
 			return fmt.Errorf("scale %s to 0: %w", f.Type, err)
 		}
 		stopped[f.Type] = f.Quantity
 	}
 	return nil
 }
+
+// stoppedAnyway records in stopped the process types a failed scale-down may nevertheless have
+// stopped (Heroku acted, then the answer was lost), so that they are scaled back: those the
+// formation, read back, shows at 0. When it cannot be read back, the type whose scale failed
+// counts as stopped: scaling it back to its quantity is harmless, leaving it at 0 silently is not.
+func stoppedAnyway(ctx context.Context, p Platform, app string, before []heroku.Formation, failed string, stopped map[string]int) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+	defer cancel()
+	now, err := p.Formation(rctx, app)
+	for _, b := range before {
+		if b.Type == "web" || b.Type == "release" || b.Quantity == 0 {
+			continue
+		}
+		if _, ok := stopped[b.Type]; ok {
+			continue
+		}
+		at0 := err != nil && b.Type == failed
+		for _, n := range now {
+			at0 = at0 || (n.Type == b.Type && n.Quantity == 0)
+		}
+		if at0 {
+			stopped[b.Type] = b.Quantity
+		}
+	}
+}
+
+// MaintenanceOnAnyway reports whether a switch of maintenance mode on that failed was applied
+// nevertheless (Heroku acted, then the answer was lost), reading the app back. When it cannot be
+// read, it reports true: switching maintenance mode off again is harmless when it was off before
+// the run; leaving it on silently is not.
+func MaintenanceOnAnyway(ctx context.Context, p Platform, app string) bool {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+	defer cancel()
+	a, err := p.AppInfo(rctx, app)
+	return err != nil || a.Maintenance
+}
+
+// readBackTimeout bounds reading the app or its formation back after a failed switch.
+const readBackTimeout = 30 * time.Second
 
 // StartWorkers scales the process types StopWorkers stopped back to their quantities, removing
 // each one started from stopped; the error lists those that could not be.

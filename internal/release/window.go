@@ -38,10 +38,7 @@ func (f *Flow) openWindow(ctx context.Context) error {
 		st.wasOn = app.Maintenance
 		if !app.Maintenance {
 			if _, err = f.Platform.SetMaintenance(ctx, st.app, true); err != nil {
-				// The request may have been acted on (a connection reset after Heroku switched
-				// it on): ask, and when the app does not answer, switch it off to be sure.
-				now, gerr := f.Platform.AppInfo(ctx, st.app)
-				st.maintenanceOn = gerr != nil || now.Maintenance
+				st.maintenanceOn = MaintenanceOnAnyway(ctx, f.Platform, st.app)
 			}
 		}
 	}

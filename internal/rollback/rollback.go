@@ -354,7 +354,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	if err != nil {
 		// The PATCH may have acted before it failed: look, so that bringing the app back
 		// switches it off again.
-		if now, ierr := f.Platform.AppInfo(context.WithoutCancel(ctx), app); ierr == nil && now.Maintenance && !st.wasOn {
+		if !st.wasOn && release.MaintenanceOnAnyway(ctx, f.Platform, app) {
 			st.maintenanceOn = true
 		}
 		return fmt.Errorf("maintenance mode could not be switched on (%w), so nothing was restored", err)
@@ -362,25 +362,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	st.maintenanceOn = !st.wasOn
 	fmt.Fprintln(f.Out, "-----> Maintenance mode on.")
 	started = time.Now()
-	before, err := f.Platform.Formation(ctx, app)
-	if err == nil {
-		err = release.StopWorkers(ctx, f.Platform, app, st.stopped)
-		if err != nil {
-			// A scale may have acted before it failed: any process type now at 0 that was not
-			// is counted as stopped, so that it is scaled back.
-			if now, ferr := f.Platform.Formation(context.WithoutCancel(ctx), app); ferr == nil {
-				was := map[string]int{}
-				for _, fm := range before {
-					was[fm.Type] = fm.Quantity
-				}
-				for _, fm := range now {
-					if _, ok := st.stopped[fm.Type]; !ok && fm.Quantity == 0 && was[fm.Type] > 0 && fm.Type != "web" && fm.Type != "release" {
-						st.stopped[fm.Type] = was[fm.Type]
-					}
-				}
-			}
-		}
-	}
+	err = release.StopWorkers(ctx, f.Platform, app, st.stopped)
 	st.step(ctx, "scale-down", started, err)
 	if err != nil {
 		return fmt.Errorf("the worker dynos could not be stopped (%w), so nothing was restored", err)
