@@ -28,7 +28,7 @@ lint:
 	@if [ -n "$(SHELL_SCRIPTS)" ]; then shellcheck -x $(SHELL_SCRIPTS); fi
 
 test: deps lint
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 60m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2000x
 
 # Fuzz targets (seed corpora under testdata/fuzz run with every `go test`). `make test` gives each
