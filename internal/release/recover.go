@@ -120,29 +120,12 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	case window:
 		f.say("Maintenance mode is on and the workers are stopped since before the backup: nothing wrote since.")
 	case f.Platform != nil:
-		started := f.now()
-		app, err := f.Platform.AppInfo(rctx, st.app)
-		if err == nil {
-			st.wasOn = app.Maintenance
-			if !app.Maintenance {
-				_, err = f.Platform.SetMaintenance(rctx, st.app, true)
+		if workers, err := f.takeDown(rctx, &st); err != nil {
+			why := ", so the backup was not restored under live traffic"
+			if workers {
+				why = ", so the backup was not restored while they write"
 			}
-		}
-		f.step(rctx, "maintenance-on", started, err == nil, errText(err))
-		if err != nil {
-			return f.humanMustAct(rctx, runErr, st, "maintenance mode could not be switched on ("+err.Error()+"), so the backup was not restored under live traffic", bad)
-		}
-		st.maintenanceOn = !st.wasOn
-		f.say("Maintenance mode on.")
-
-		started = f.now()
-		err = f.scaleDown(rctx, &st)
-		f.step(rctx, "scale-down", started, err == nil, ScaledText(st.scaled)+errSuffix(err))
-		if err != nil {
-			return f.humanMustAct(rctx, runErr, st, "the worker dynos could not be stopped ("+err.Error()+"), so the backup was not restored while they write", bad)
-		}
-		if len(st.scaled) > 0 {
-			f.say("Stopped the worker dynos: %s.", ScaledText(st.scaled))
+			return f.humanMustAct(rctx, runErr, st, err.Error()+why, bad)
 		}
 	default:
 		f.say("No Heroku credentials: restoring without maintenance mode.")
@@ -243,8 +226,42 @@ func (f *Flow) rewriteLedger(ctx context.Context, applied []plan.MigrationKey) {
 }
 
 // scaleDown scales every process type but web (and release) to 0, remembering the quantities.
-func (f *Flow) scaleDown(ctx context.Context, st *appState) error {
-	return StopWorkers(ctx, f.Platform, st.app, st.scaled)
+// takeDown switches maintenance mode on (unless it is on already) and stops every process type
+// but web, for the maintenance window and for a restore. st records what it switched, a switch
+// that failed included when Heroku applied it all the same (read back), so that bringBack undoes
+// exactly that. workers is true when stopping the workers failed, false when maintenance mode
+// did.
+func (f *Flow) takeDown(ctx context.Context, st *appState) (workers bool, err error) {
+	started := f.now()
+	app, err := f.Platform.AppInfo(ctx, st.app)
+	if err == nil {
+		st.wasOn = app.Maintenance
+		if !app.Maintenance {
+			if _, err = f.Platform.SetMaintenance(ctx, st.app, true); err != nil {
+				st.maintenanceOn = MaintenanceOnAnyway(ctx, f.Platform, st.app)
+			}
+		}
+	}
+	f.step(ctx, "maintenance-on", started, err == nil, errText(err))
+	if err != nil {
+		return false, fmt.Errorf("maintenance mode could not be switched on (%v)", err)
+	}
+	st.maintenanceOn = !st.wasOn
+	if st.wasOn {
+		f.say("Maintenance mode was already on: leaving it as it is.")
+	} else {
+		f.say("Maintenance mode on.")
+	}
+	started = f.now()
+	err = StopWorkers(ctx, f.Platform, st.app, st.scaled)
+	f.step(ctx, "scale-down", started, err == nil, ScaledText(st.scaled)+errSuffix(err))
+	if err != nil {
+		return true, fmt.Errorf("the worker dynos could not be stopped (%v)", err)
+	}
+	if len(st.scaled) > 0 {
+		f.say("Stopped the worker dynos: %s.", ScaledText(st.scaled))
+	}
+	return false, nil
 }
 
 // StopWorkers scales every process type of app but web (and release) that runs to 0: under

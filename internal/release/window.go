@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/ledger"
@@ -32,34 +33,8 @@ func (f *Flow) openWindow(ctx context.Context) error {
 	st := &appState{app: f.Config.AppName, scaled: map[string]int{}}
 	bad := f.incompatible(f.pending)
 	f.say("%s may break the old release: maintenance mode on and workers stopped before the backup, so a restore would lose no write (ZDCD_MAINTENANCE=unsafe).", plan.JoinKeys(bad))
-	started := f.now()
-	app, err := f.Platform.AppInfo(ctx, st.app)
-	if err == nil {
-		st.wasOn = app.Maintenance
-		if !app.Maintenance {
-			if _, err = f.Platform.SetMaintenance(ctx, st.app, true); err != nil {
-				st.maintenanceOn = MaintenanceOnAnyway(ctx, f.Platform, st.app)
-			}
-		}
-	}
-	f.step(ctx, "maintenance-on", started, err == nil, errText(err))
-	if err != nil {
-		return f.abandonWindow(ctx, st, fmt.Errorf("maintenance mode could not be switched on (%v)", err))
-	}
-	st.maintenanceOn = !st.wasOn
-	if st.wasOn {
-		f.say("Maintenance mode was already on: leaving it as it is.")
-	} else {
-		f.say("Maintenance mode on.")
-	}
-	started = f.now()
-	err = f.scaleDown(ctx, st)
-	f.step(ctx, "scale-down", started, err == nil, ScaledText(st.scaled)+errSuffix(err))
-	if err != nil {
-		return f.abandonWindow(ctx, st, fmt.Errorf("the worker dynos could not be stopped (%v)", err))
-	}
-	if len(st.scaled) > 0 {
-		f.say("Stopped the worker dynos: %s.", ScaledText(st.scaled))
+	if _, err := f.takeDown(ctx, st); err != nil {
+		return f.abandonWindow(ctx, st, err)
 	}
 	f.window = st
 	return nil
@@ -101,12 +76,7 @@ func (f *Flow) windowLeftOpen(ctx context.Context, st *appState, stop, err error
 	WriteAppState(w, st.maintenanceOn, st.wasOn, st.scaled, "maintenance mode is off")
 	fmt.Fprintln(w, "  Release:   this release failed, so Heroku keeps the previous one live.")
 	fmt.Fprintln(w, "  To finish by hand:")
-	for _, c := range ScaleCommands(st.app, st.scaled) {
-		fmt.Fprintf(w, "    %s\n", c)
-	}
-	if st.maintenanceOn {
-		fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", st.app)
-	}
+	writeComeBack(w, st)
 	fmt.Fprintf(w, "  Then: `zdcd-release history %d` shows this run.\n", f.runID)
 	e := &Error{Code: ExitRecoveryFailed, Err: fmt.Errorf("recovery failed, a human must act: the app could not be brought back (%v) after: %v", err, stop)}
 	f.finish(ctx, ledger.OutcomeRecoveryFailed, ExitRecoveryFailed, e)
@@ -127,11 +97,17 @@ func (f *Flow) endWindow(ctx context.Context) {
 		fmt.Fprintf(f.Out, "!!!!!! ACTION NEEDED: the migrations are applied, but the app could not be brought back: %v.\n", err)
 		WriteAppState(f.Out, st.maintenanceOn, st.wasOn, st.scaled, "maintenance mode is off")
 		fmt.Fprintln(f.Out, "  Once the new release is up:")
-		for _, c := range ScaleCommands(st.app, st.scaled) {
-			fmt.Fprintf(f.Out, "    %s\n", c)
-		}
-		if st.maintenanceOn {
-			fmt.Fprintf(f.Out, "    heroku maintenance:off --app %s\n", st.app)
-		}
+		writeComeBack(f.Out, st)
+	}
+}
+
+// writeComeBack writes the commands that bring the app back from st: the process types zdcd
+// stopped scaled back, then maintenance mode off when zdcd switched it on.
+func writeComeBack(w io.Writer, st *appState) {
+	for _, c := range ScaleCommands(st.app, st.scaled) {
+		fmt.Fprintf(w, "    %s\n", c)
+	}
+	if st.maintenanceOn {
+		fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", st.app)
 	}
 }
