@@ -22,12 +22,35 @@ func (c *Client) WaitRelease(ctx context.Context, app, id string, poll time.Dura
 	if poll <= 0 {
 		poll = c.opts.PollInterval
 	}
-	op := fmt.Sprintf("wait for release %s of %s", id, app)
-	var last Release
+	return PollRelease(ctx, fmt.Sprintf("wait for release %s of %s", id, app),
+		func(ctx context.Context) (Release, error) { return c.ReleaseInfo(ctx, app, id) },
+		Polling{Every: poll, MaxFailures: c.opts.PollFailures})
+}
+
+// Polling says how PollRelease polls.
+type Polling struct {
+	// Every is the pause between two polls.
+	Every time.Duration
+	// MaxFailures is how many failed polls in a row are tolerated.
+	MaxFailures int
+	// Settle, when set, is asked after every failed poll (failures in a row so far, the poll's
+	// error) whether another source knows how the release ended: it returns the status to take
+	// and true, or false to go on polling.
+	Settle func(failures int, err error) (status string, ok bool)
+	// Seen is the release as known before the first poll: what is returned (Settle's status
+	// applied) when no poll succeeds.
+	Seen Release
+}
+
+// PollRelease is WaitRelease's loop over any way of reading the release (info), for a caller
+// with a second source of truth (Polling.Settle). op names the wait in errors. The release
+// returned is the last one read, with its status set by Settle when Settle decided.
+func PollRelease(ctx context.Context, op string, info func(context.Context) (Release, error), p Polling) (Release, error) {
+	last := p.Seen
 	var lastErr error
 	failures := 0
 	for {
-		r, err := c.ReleaseInfo(ctx, app, id)
+		r, err := info(ctx)
 		switch {
 		case err == nil:
 			last, lastErr, failures = r, nil, 0
@@ -40,11 +63,17 @@ func (c *Client) WaitRelease(ctx context.Context, app, id string, poll time.Dura
 		default:
 			failures++
 			lastErr = err
-			if failures > c.opts.PollFailures {
+			if p.Settle != nil {
+				if status, ok := p.Settle(failures, err); ok {
+					last.Status = status
+					return last, nil
+				}
+			}
+			if failures > p.MaxFailures {
 				return last, fmt.Errorf("%s: %d polls failed in a row: %w", op, failures, err)
 			}
 		}
-		timer := time.NewTimer(poll)
+		timer := time.NewTimer(p.Every)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -52,7 +81,7 @@ func (c *Client) WaitRelease(ctx context.Context, app, id string, poll time.Dura
 			if lastErr != nil {
 				msg += fmt.Sprintf(" (last poll failed: %v)", lastErr)
 			}
-			return last, fmt.Errorf("%s: %w", c.redact(msg), ctx.Err())
+			return last, fmt.Errorf("%s: %w", msg, ctx.Err())
 		case <-timer.C:
 		}
 	}

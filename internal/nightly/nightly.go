@@ -89,7 +89,6 @@ type Platform interface {
 	CreateRelease(ctx context.Context, app, slugID, description string) (heroku.Release, error)
 	Rollback(ctx context.Context, app, target string) (heroku.Release, error)
 	Dynos(ctx context.Context, app string) ([]heroku.Dyno, error)
-	WaitRelease(ctx context.Context, app, id string, poll time.Duration) (heroku.Release, error)
 	ReleaseOutput(ctx context.Context, url string, w io.Writer) error
 }
 
@@ -484,10 +483,6 @@ func (f *Flow) follow(ctx context.Context, r heroku.Release) (heroku.Release, er
 // its outcome in the ledger, before the ledger decides.
 const ledgerGrace = 3
 
-// maxPollFailures is how many polls of a release in a row may fail while its release phase has
-// not recorded an outcome (heroku.DefaultPollFailures).
-const maxPollFailures = heroku.DefaultPollFailures
-
 // waitRelease polls r until it is no longer pending. When Heroku cannot be read (polls failing
 // or timing out), the release phase's own ledger run says how it ended: Heroku marks a release
 // succeeded exactly when its release command exits 0, and the release phase records its exit
@@ -496,55 +491,34 @@ const maxPollFailures = heroku.DefaultPollFailures
 // check (the dynos run the new version only once it is live). It returns the last release seen
 // with an error when neither Heroku nor the ledger can say, or when ctx ends.
 func (f *Flow) waitRelease(ctx context.Context, r heroku.Release) (heroku.Release, error) {
-	op := fmt.Sprintf("wait for release v%d of %s", r.Version, f.st.app)
-	last := r
-	var lastErr error
-	failures := 0
-	for {
-		got, err := f.Platform.ReleaseInfo(ctx, f.st.app, r.ID)
+	why := ""
+	settle := func(failures int, err error) (string, bool) {
+		d, lerr := f.Ledger.RunByRelease(ctx, ledger.CommandRelease, r.Version)
 		switch {
-		case err == nil:
-			last, lastErr, failures = got, nil, 0
-			if got.Status != heroku.StatusPending {
-				return got, nil
-			}
-		case ctx.Err() != nil:
-		case heroku.StatusOf(err) == 401 || heroku.StatusOf(err) == 403 || heroku.IsNotFound(err):
-			return last, fmt.Errorf("%s: %w", op, err)
-		default:
-			failures++
-			lastErr = err
-			d, lerr := f.Ledger.RunByRelease(ctx, ledger.CommandRelease, r.Version)
-			if lerr == nil && d.Outcome != "" && failures >= ledgerGrace {
-				got := last
-				got.Status = heroku.StatusFailed
-				if d.ExitCode == 0 {
-					got.Status = heroku.StatusSucceeded
-				}
-				f.say("Heroku cannot be asked how v%d ended (%d polls failed: %v); its release phase recorded in the ledger (run %d) that it ended %s with exit %d, so Heroku marks v%d %s.",
-					r.Version, failures, err, d.ID, d.Outcome, d.ExitCode, r.Version, got.Status)
-				return got, nil
-			}
-			if failures > maxPollFailures {
-				why := "its release phase has recorded no outcome in the ledger"
-				if lerr != nil {
-					why = "its release phase's ledger run cannot be read (" + lerr.Error() + ")"
-				}
-				return last, fmt.Errorf("%s: %d polls failed in a row and %s: %w", op, failures, why, err)
-			}
+		case lerr != nil:
+			why = "its release phase's ledger run cannot be read (" + lerr.Error() + ")"
+			return "", false
+		case d.Outcome == "":
+			why = "its release phase has recorded no outcome in the ledger"
+			return "", false
+		case failures < ledgerGrace:
+			return "", false
 		}
-		timer := time.NewTimer(f.poll())
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			msg := fmt.Sprintf("%s: still pending", op)
-			if lastErr != nil {
-				msg += fmt.Sprintf(" (last poll failed: %v)", lastErr)
-			}
-			return last, fmt.Errorf("%s: %w", msg, ctx.Err())
-		case <-timer.C:
+		status := heroku.StatusFailed
+		if d.ExitCode == 0 {
+			status = heroku.StatusSucceeded
 		}
+		f.say("Heroku cannot be asked how v%d ended (%d polls failed: %v); its release phase recorded in the ledger (run %d) that it ended %s with exit %d, so Heroku marks v%d %s.",
+			r.Version, failures, err, d.ID, d.Outcome, d.ExitCode, r.Version, status)
+		return status, true
 	}
+	got, err := heroku.PollRelease(ctx, fmt.Sprintf("wait for release v%d of %s", r.Version, f.st.app),
+		func(ctx context.Context) (heroku.Release, error) { return f.Platform.ReleaseInfo(ctx, f.st.app, r.ID) },
+		heroku.Polling{Every: f.poll(), MaxFailures: heroku.DefaultPollFailures, Settle: settle, Seen: r})
+	if err != nil && why != "" {
+		err = fmt.Errorf("%w, and %s", err, why)
+	}
+	return got, err
 }
 
 func (f *Flow) poll() time.Duration {

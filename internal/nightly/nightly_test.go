@@ -87,7 +87,7 @@ type fakePlatform struct {
 	// result is the status the created release ends with; dynosState the state of its dynos.
 	result     string
 	dynosState string
-	// block makes WaitRelease wait for ctx (a release phase that runs on).
+	// block keeps the release pending (a release phase that runs on).
 	block      bool
 	failRollbk error
 	// pollErr is what every poll of a release created by the run answers (Heroku unreachable);
@@ -200,18 +200,6 @@ func (p *fakePlatform) Dynos(ctx context.Context, app string) ([]heroku.Dyno, er
 		}
 	}
 	return []heroku.Dyno{{Name: "web.1", Type: "web", State: p.dynosState, ReleaseVersion: cur}}, nil
-}
-func (p *fakePlatform) WaitRelease(ctx context.Context, app, id string, poll time.Duration) (heroku.Release, error) {
-	if p.block {
-		<-ctx.Done()
-		return heroku.Release{}, ctx.Err()
-	}
-	for i := range p.releases {
-		if p.releases[i].ID == id {
-			return p.end(i), nil
-		}
-	}
-	return heroku.Release{}, errors.New("no such release")
 }
 func (p *fakePlatform) ReleaseOutput(ctx context.Context, url string, w io.Writer) error { return nil }
 
