@@ -602,11 +602,7 @@ func (f *Flow) dynosProblem(ctx context.Context, version int) (string, error) {
 func (f *Flow) bringBack(ctx context.Context) error {
 	started := f.now()
 	err := release.StartWorkers(ctx, f.Platform, f.st.app, f.st.stopped, f.Out)
-	if len(f.st.stopped) > 0 || err != nil {
-		f.step(ctx, "scale-up", started, err == nil, errText(err))
-	} else {
-		f.step(ctx, "scale-up", started, true, "")
-	}
+	f.step(ctx, "scale-up", started, err == nil, errText(err))
 	if err != nil {
 		return err
 	}
