@@ -57,7 +57,8 @@ func (c *Client) AppInfo(ctx context.Context, app string) (App, error) {
 
 // SetMaintenance turns maintenance mode on or off. It is idempotent: setting the value the app
 // already has succeeds. It does not create a release, and does not stop workers or Scheduler
-// (HEROKU.md 8): scale those with Scale.
+// (HEROKU.md 8): scale those with Scale. On an app without maintenance mode (Fir) the error wraps
+// ErrMaintenanceUnsupported.
 func (c *Client) SetMaintenance(ctx context.Context, app string, on bool) (App, error) {
 	state := "off"
 	if on {
@@ -68,6 +69,10 @@ func (c *Client) SetMaintenance(ctx context.Context, app string, on bool) (App, 
 		a, err = c.platform.AppUpdate(ctx, app, hk.AppUpdateOpts{Maintenance: hk.Bool(on)})
 		return err
 	})
+	if isMaintenanceRefusal(err) {
+		// A Fir app: callers that did not read the generation first still learn why.
+		return App{}, maintenanceUnsupported{err}
+	}
 	if err != nil {
 		return App{}, err
 	}

@@ -218,7 +218,8 @@ type opError struct {
 func (e *opError) Error() string { return e.redact(fmt.Sprintf("%s: %v", e.op, e.err)) }
 func (e *opError) Unwrap() error { return e.err }
 
-// normalize sits below the retries. It redacts the API key from X-Heroku-Warning, which
+// normalize sits below the retries. It sets the Accept variant a request asked for (withAccept).
+// It redacts the API key from X-Heroku-Warning, which
 // heroku-go prints with the standard logger, out of this package's reach; and it gives an error
 // answer without a JSON body (a router's HTML 502) the JSON body heroku-go needs to return a
 // heroku.Error, so that every error answer keeps its status.
@@ -228,6 +229,11 @@ type normalize struct {
 }
 
 func (n normalize) RoundTrip(req *http.Request) (*http.Response, error) {
+	if v := acceptOf(req.Context()); v != "" {
+		// One request asks for another Accept variant than heroku.Transport's version=3.
+		req = req.Clone(req.Context())
+		req.Header.Set("Accept", v)
+	}
 	resp, err := n.next.RoundTrip(req)
 	if resp == nil {
 		return resp, err
