@@ -23,15 +23,27 @@ func (s *Server) controlRoutes() {
 func (s *Server) controlCreateApp(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
 	var body struct {
 		Name string `json:"name"`
+		// Generation is "cedar" (the default) or "fir".
+		Generation string `json:"generation"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return 0, nil, err
+	}
+	if body.Generation != "" && body.Generation != generationCedar && body.Generation != generationFir {
+		return 0, nil, invalid("generation must be cedar or fir.")
 	}
 	a, err := s.CreateApp(body.Name)
 	if err != nil {
 		return 0, nil, invalid(err.Error())
 	}
-	return http.StatusCreated, obj{"id": a.ID, "name": a.Name}, nil
+	gen := generationCedar
+	if body.Generation != "" {
+		gen = body.Generation
+	}
+	if err := s.SetGeneration(a.Name, gen); err != nil {
+		return 0, nil, invalid(err.Error())
+	}
+	return http.StatusCreated, obj{"id": a.ID, "name": a.Name, "generation": gen}, nil
 }
 
 func (s *Server) controlAddPostgres(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {

@@ -108,11 +108,13 @@ func (s *Server) renderApp(a *app) obj {
 	if sl := s.slugByID(s.currentRelease(a).slugID); sl != nil {
 		slugSize = sl.size
 	}
-	stack := obj{"id": stableID("stack", stackName), "name": stackName}
+	stack := obj{"id": stableID("stack", stackOf(a)), "name": stackOf(a)}
+	gen := generationOf(a)
 	return obj{
 		"id": a.id, "name": a.name, "maintenance": a.maintenance, "acm": false,
 		"archived_at": nil, "buildpack_provided_description": "Python",
 		"build_stack": stack, "stack": stack,
+		"generation": obj{"id": stableID("generation", gen), "name": gen},
 		"created_at": ts(a.createdAt), "updated_at": ts(a.updatedAt), "released_at": tsPtr(a.releasedAt),
 		"git_url":          "https://git.heroku.com/" + a.name + ".git",
 		"web_url":          "https://" + a.name + "-" + a.id[:12] + ".herokuapp.com/",
@@ -141,6 +143,9 @@ func (s *Server) appUpdate(w http.ResponseWriter, r *http.Request) (int, any, *a
 	a, err := s.lookupApp(r)
 	if err != nil {
 		return 0, nil, err
+	}
+	if body.Maintenance != nil && generationOf(a) == generationFir {
+		return 0, nil, maintenanceUnsupported()
 	}
 	if body.Maintenance != nil && a.maintenance != *body.Maintenance {
 		a.maintenance = *body.Maintenance
@@ -512,7 +517,7 @@ func (s *Server) renderBuild(r *http.Request, a *app, b *build) obj {
 		"source_blob":       obj{"checksum": nil, "url": s.baseURL(r) + "/sources/" + b.id + ".tgz", "version": b.version},
 		"output_stream_url": s.baseURL(r) + "/streams/builds/" + b.id,
 		"buildpacks":        []obj{{"url": "https://github.com/heroku/heroku-buildpack-python", "name": "heroku/python"}},
-		"stack":             stackName, "app": obj{"id": a.id},
+		"stack":             stackOf(a), "app": obj{"id": a.id},
 		"user":       obj{"id": stableID("account", ownerEmail), "email": ownerEmail},
 		"created_at": ts(b.createdAt), "updated_at": ts(b.updatedAt),
 	}

@@ -21,6 +21,7 @@ const (
 type app struct {
 	id, name             string
 	maintenance          bool
+	generation           string // "" (Cedar) or "fir": generation.go
 	createdAt, updatedAt time.Time
 	releasedAt           *time.Time
 	features             map[string]bool
