@@ -50,10 +50,12 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		return err
 	}
 	var hc *heroku.Client
+	var gen heroku.Generation
 	if cfg.APIKey.IsSet() {
 		if hc, err = heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval}); err != nil {
 			return err
 		}
+		gen = release.ReadGeneration(ctx, hc, cfg.AppName, io.Out, release.FirRelease)
 	}
 	s, err := openSession(ctx, cfg)
 	if err != nil {
@@ -111,6 +113,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 	}
 	if hc != nil {
 		flow.Platform = hc
+		flow.Generation = gen
 		flow.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
 	} else {
 		if flow.Backups, err = localBackups(cfg, dbURL, serverVersion, io); err != nil {

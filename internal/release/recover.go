@@ -119,8 +119,11 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	switch {
 	case window:
 		f.say("Maintenance mode is on and the workers are stopped since before the backup: nothing wrote since.")
+	case f.Platform != nil && f.Generation.Fir():
+		return f.humanMustAct(rctx, runErr, st, "Heroku's Fir generation has no maintenance mode, so the backup was not restored under live traffic; restoring it by hand (below) loses the writes since the backup, a new release that fixes forward does not", bad)
 	case f.Platform != nil:
 		if workers, err := f.takeDown(rctx, &st); err != nil {
+			f.noMaintenance(err)
 			why := ", so the backup was not restored under live traffic"
 			if workers {
 				why = ", so the backup was not restored while they write"
@@ -244,7 +247,7 @@ func (f *Flow) takeDown(ctx context.Context, st *appState) (workers bool, err er
 	}
 	f.step(ctx, "maintenance-on", started, err == nil, errText(err))
 	if err != nil {
-		return false, fmt.Errorf("maintenance mode could not be switched on (%v)", err)
+		return false, fmt.Errorf("maintenance mode could not be switched on (%w)", err)
 	}
 	st.maintenanceOn = !st.wasOn
 	if st.wasOn {
@@ -409,7 +412,7 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	fmt.Fprintln(w, "  To finish by hand:")
 	toldOn := false
 	if !st.restored && f.backup != nil && len(bad) > 0 {
-		if f.Platform != nil && !st.maintenanceOn && !st.wasOn {
+		if f.Platform != nil && !st.maintenanceOn && !st.wasOn && !f.Generation.Fir() {
 			fmt.Fprintf(w, "    heroku maintenance:on --app %s\n", app)
 			toldOn = true
 		}

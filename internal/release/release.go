@@ -36,6 +36,7 @@ import (
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
+	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/plan"
@@ -115,6 +116,9 @@ type Flow struct {
 	Migrator Migrator
 	// Platform switches maintenance mode and scales dynos; nil without Heroku credentials.
 	Platform Platform
+	// Generation is the app's platform generation, read once by the command (ReadGeneration);
+	// the zero value behaves as Cedar. On Fir there is no maintenance mode (generation.go).
+	Generation heroku.Generation
 	// Info is what is known about the release (app, version, slug).
 	Info ledger.RunInfo
 	// Out is the release log.
@@ -221,6 +225,9 @@ func (f *Flow) Run(ctx context.Context) error {
 	if !a.Result.Allowed() {
 		return f.refuse(ctx)
 	}
+	if err := f.firPreflight(ctx); err != nil {
+		return err
+	}
 	f.consumeNightly(ctx)
 	if a.Result.Initial && !a.Result.Safe && !a.Result.Nightly {
 		f.say("First deploy: the database has no applied migration, so no release serves from it and nothing can break; applying everything.")
@@ -314,8 +321,12 @@ func (f *Flow) refuse(ctx context.Context) error {
 	fmt.Fprintln(f.Out, "To ship it, either:")
 	fmt.Fprintln(f.Out, "  - split each unsafe change into backward-compatible steps (expand in this release, contract in a")
 	fmt.Fprintln(f.Out, "    later one): `zdcd-release explain <rule>` shows the recipe for every rule above;")
-	fmt.Fprintln(f.Out, "  - or let the nightly maintenance window apply it: Heroku Scheduler runs `zdcd-release nightly`,")
-	fmt.Fprintln(f.Out, "    which releases this slug again with maintenance mode on, a backup, and a restore on failure;")
+	if f.Generation.Fir() {
+		fmt.Fprintln(f.Out, "  - (not the nightly maintenance window: this Fir app has no maintenance mode, see docs/release.md);")
+	} else {
+		fmt.Fprintln(f.Out, "  - or let the nightly maintenance window apply it: Heroku Scheduler runs `zdcd-release nightly`,")
+		fmt.Fprintln(f.Out, "    which releases this slug again with maintenance mode on, a backup, and a restore on failure;")
+	}
 	fmt.Fprintln(f.Out, "  - or, after review, approve it: ZDCD_ALLOW=app.migration[:rule], or zdcd_exempt in the migration.")
 	fmt.Fprintf(f.Out, "Recorded as run %d: `zdcd-release history %d`.\n", f.runID, f.runID)
 	err := &Error{Code: ExitRefused, Err: fmt.Errorf("refused: %d unsafe migration(s) pending (%s); nothing was changed", len(unsafe), strings.Join(unsafe, ", "))}

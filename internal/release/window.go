@@ -2,10 +2,12 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -34,6 +36,15 @@ func (f *Flow) openWindow(ctx context.Context) error {
 	bad := f.incompatible(f.pending)
 	f.say("%s may break the old release: maintenance mode on and workers stopped before the backup, so a restore would lose no write (ZDCD_MAINTENANCE=unsafe).", plan.JoinKeys(bad))
 	if _, err := f.takeDown(ctx, st); err != nil {
+		if f.noMaintenance(err) && !st.maintenanceOn && len(st.scaled) == 0 {
+			// A Fir app whose generation could not be read up front: Heroku refused the switch,
+			// so nothing changed; the plan is refused as the preflight would have.
+			var apiErr *heroku.APIError
+			if errors.As(err, &apiErr) {
+				f.say("Heroku refused to switch maintenance mode on (%d %s: %s): the app has none.", apiErr.Status, apiErr.ID, apiErr.Message)
+			}
+			return f.refuseOnFir(ctx)
+		}
 		return f.abandonWindow(ctx, st, err)
 	}
 	f.window = st
