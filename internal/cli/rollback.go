@@ -34,6 +34,7 @@ func runRollback(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
+	f.Generation = release.ReadGeneration(ctx, hc, cfg.AppName, io.Out, release.FirRollback)
 	s, err := openSession(ctx, cfg)
 	if err != nil {
 		return err

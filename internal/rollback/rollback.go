@@ -81,6 +81,9 @@ type Flow struct {
 	// ReleaseTimeout bounds the wait for the rollback release's release phase.
 	ReleaseTimeout time.Duration
 	Info           ledger.RunInfo
+	// Generation is the app's platform generation (release.ReadGeneration); on Fir a rollback
+	// that must restore is refused (fir.go).
+	Generation heroku.Generation
 }
 
 // Plan is what a rollback will do.
@@ -106,6 +109,9 @@ func (f *Flow) Run(ctx context.Context) error {
 		return err
 	}
 	f.print(p)
+	if err := f.refuseOnFir(p); err != nil {
+		return err
+	}
 	if f.Confirm != f.Config.AppName {
 		if f.Confirm != "" {
 			return &release.Error{Code: 2, Err: fmt.Errorf("--confirm %q does not match the app %s: nothing was done", f.Confirm, f.Config.AppName)}
