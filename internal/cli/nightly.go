@@ -39,6 +39,11 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
+	// The window needs maintenance mode: on Fir, stop before the database and the ledger. Exit 2:
+	// this Scheduler job cannot work on this app whatever is pending, a setup to change.
+	if gen := release.ReadGeneration(ctx, hc, cfg.AppName, io.Out, release.FirNightly); gen.Fir() {
+		return &release.Error{Code: ExitUsage, Err: fmt.Errorf("nightly: %s runs on Heroku's Fir generation, which has no maintenance mode, so the nightly window cannot open; nothing was done. Remove this Scheduler job, and ship unsafe migrations as backward-compatible steps (zdcd-release explain <rule>)", cfg.AppName)}
+	}
 	s, err := openSession(ctx, cfg)
 	if err != nil {
 		return err
