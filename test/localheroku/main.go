@@ -35,7 +35,8 @@ func main() {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   localheroku serve  [--addr 127.0.0.1:5000] [--state DIR] [--token T] [--app NAME]
-                     [--database-url URL] [--feature NAME]... [--config KEY=VALUE]...
+                     [--generation cedar|fir] [--database-url URL] [--feature NAME]...
+                     [--config KEY=VALUE]...
                      [--release-timeout 1h] [--serialize-releases]
   localheroku deploy [--url http://127.0.0.1:5000] [--token T] [--app NAME] [--no-wait] DIR
 
@@ -93,6 +94,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	state := fs.String("state", "", "state directory (slugs, backups); default a new temporary directory")
 	tok := fs.String("token", "", "API token accepted (default $HEROKU_API_KEY, else "+defaultToken+")")
 	appName := fs.String("app", "", "create this app")
+	generation := fs.String("generation", "cedar", "generation of --app: cedar, or fir (stack cnb, no maintenance mode)")
 	dbURL := fs.String("database-url", "", "attach a heroku-postgresql add-on backed by this database to --app (DATABASE_URL)")
 	timeout := fs.Duration("release-timeout", time.Hour, "release phase time limit")
 	serialize := fs.Bool("serialize-releases", false, "run an app's release phases one at a time")
@@ -105,8 +107,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
-	if *appName == "" && (*dbURL != "" || len(features) > 0 || len(config) > 0) {
-		return errors.New("--database-url, --feature and --config need --app")
+	if *appName == "" && (*dbURL != "" || len(features) > 0 || len(config) > 0 || *generation != "cedar") {
+		return errors.New("--database-url, --feature, --config and --generation need --app")
+	}
+	if *generation != "cedar" && *generation != "fir" {
+		return fmt.Errorf("--generation %q: want cedar or fir", *generation)
 	}
 	s, err := herokufake.New(herokufake.Options{
 		Token:             token(*tok),
@@ -123,6 +128,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	defer s.Close()
 	if *appName != "" {
 		if _, err := s.CreateApp(*appName); err != nil {
+			return err
+		}
+		if err := s.SetGeneration(*appName, *generation); err != nil {
 			return err
 		}
 		for _, f := range features {

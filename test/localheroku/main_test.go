@@ -127,3 +127,20 @@ func TestServeThenDeploy(t *testing.T) {
 		t.Errorf("serve logged the database password")
 	}
 }
+
+// --generation takes cedar or fir, for --app only; anything else stops serve before it listens.
+func TestServeGenerationFlag(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--app", "myapp", "--generation", "oak"}, `--generation "oak": want cedar or fir`},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--generation", "fir"}, "--generation need --app"},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		if code := run(tt.args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", tt.args, code, errOut.String(), tt.want)
+		}
+	}
+}
