@@ -65,6 +65,14 @@ func (g Generation) String() string {
 	if g.Fir() {
 		name = "Fir"
 	}
+	if e := g.Evidence(); e != "" {
+		return name + " (" + e + ")"
+	}
+	return name
+}
+
+// Evidence is what the Platform API said: "generation fir, stack cnb".
+func (g Generation) Evidence() string {
 	var why []string
 	if g.Name != "" {
 		why = append(why, "generation "+g.Name)
@@ -72,10 +80,7 @@ func (g Generation) String() string {
 	if g.Stack != "" {
 		why = append(why, "stack "+g.Stack)
 	}
-	if len(why) == 0 {
-		return name
-	}
-	return name + " (" + strings.Join(why, ", ") + ")"
+	return strings.Join(why, ", ")
 }
 
 // appGeneration is the part of the App answer Generation decodes.
