@@ -54,5 +54,7 @@
 //	}
 //
 // AppInfo, ConfigVars, Transfers, TransferInfo, CaptureBackup and WaitTransfer serve checks and
-// finer-grained flows.
+// finer-grained flows. Generation reads the app's platform generation: Fir apps have no
+// maintenance mode, and SetMaintenance's error on one wraps ErrMaintenanceUnsupported
+// (generation.go).
 package heroku
