@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -223,5 +224,51 @@ func TestFirNightlyRefused(t *testing.T) {
 	if n := len(e.history(dir)); n != runsBefore {
 		t.Errorf("the ledger has %d runs, %d before: nightly on Fir touched the database", n, runsBefore)
 	}
+	hkAssertNoSecrets(e)
+}
+
+// TestFirRollbackNeedingRestoreRefused: on Fir, rolling back over a migration the old code cannot
+// run against needs a restore behind maintenance mode: refused up front, exit 1, dry run or not,
+// nothing asked of Heroku but reads.
+func TestFirRollbackNeedingRestoreRefused(t *testing.T) {
+	e := hkStart(t, "zdcd-fir-rollback", nil)
+	base, _ := e.currentRelease()
+	nightly := "true"
+	if err := e.srv.SetConfigVars(e.app, map[string]*string{"NIGHTLY_BUILD": &nightly}); err != nil {
+		t.Fatal(err)
+	}
+	// Applied while the app was Cedar, behind maintenance mode.
+	if rel := e.deploy(e.version(hkKeep("accounts/0003", "accounts/0004"), nil)); rel.Status != "succeeded" {
+		t.Fatalf("nightly release: %s\n%s", rel.Status, rel.Output)
+	}
+	if err := e.srv.SetGeneration(e.app, "fir"); err != nil {
+		t.Fatal(err)
+	}
+	top, _ := e.currentRelease()
+	appliedBefore := e.query(hkApplied)
+	e.srv.ResetRequests()
+
+	to := fmt.Sprintf("v%d", base)
+	for _, args := range [][]string{{"rollback", "--to", to}, {"rollback", "--to", to, "--confirm", e.app}} {
+		r := e.run("", e.directEnv(), args...)
+		if r.code != 1 {
+			t.Fatalf("%v: %s\nwant exit 1", args, r)
+		}
+		hkContainsAll(t, "rollback", r.stdout, firLine, "A rollback the target's code survives works",
+			"Refused on Fir: rolling back to "+to+" restores the database", "accounts.0004_customer_is_vip", "Nothing was changed.")
+		if !strings.Contains(r.stderr, "zdcd-release: refused on Fir: rolling back to "+to+" needs a restore") {
+			t.Errorf("stderr = %q", r.stderr)
+		}
+	}
+	for _, req := range e.srv.Requests() {
+		// Resolving DATABASE_URL's add-on is a POST that only reads.
+		if req.Method != http.MethodGet && req.Path != "/actions/addon-attachments/resolve" {
+			t.Errorf("rollback on Fir sent %s %s", req.Method, req.Path)
+		}
+	}
+	if v, _ := e.currentRelease(); v != top {
+		t.Errorf("current release v%d, want v%d", v, top)
+	}
+	hkEqual(t, "django_migrations", e.query(hkApplied), appliedBefore)
 	hkAssertNoSecrets(e)
 }
