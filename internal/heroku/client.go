@@ -219,10 +219,10 @@ func (e *opError) Error() string { return e.redact(fmt.Sprintf("%s: %v", e.op, e
 func (e *opError) Unwrap() error { return e.err }
 
 // normalize sits below the retries. It sets the Accept variant a request asked for (withAccept).
-// It redacts the API key from X-Heroku-Warning, which
-// heroku-go prints with the standard logger, out of this package's reach; and it gives an error
-// answer without a JSON body (a router's HTML 502) the JSON body heroku-go needs to return a
-// heroku.Error, so that every error answer keeps its status.
+// It redacts the API key from X-Heroku-Warning, which heroku-go prints with the standard logger,
+// out of this package's reach; and it gives an error answer without a JSON body (a router's HTML
+// 502) the JSON body heroku-go needs to return a heroku.Error, so that every error answer keeps
+// its status.
 type normalize struct {
 	next   http.RoundTripper
 	redact func(string) string
