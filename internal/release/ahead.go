@@ -83,8 +83,8 @@ func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed,
 			fmt.Errorf("the database has %d applied migration(s) this code does not contain, and the ledger cannot say whether the code runs on them: %w; nothing was changed", len(a.Plan.Ahead), err))
 	}
+	// Said in the lines below; not in a.Result, whose report would say it again.
 	judged := JudgeAhead(a.Plan.Ahead, prov)
-	a.Result.Ahead = judged
 	groups := map[analysis.AheadVerdict][]analysis.Ahead{}
 	for _, j := range judged {
 		groups[j.Verdict] = append(groups[j.Verdict], j)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -78,7 +79,8 @@ func (e *hkEnv) setVar(name string, value *string) herokufake.ReleaseStatus {
 func TestHerokuRollbackBehindSchemaRefused(t *testing.T) {
 	e := hkStart(t, "zdcd-ahead-refused", nil)
 	e.seed()
-	if rel := e.deploy(e.version(hkKeep("accounts/0003"), nil)); rel.Status != "succeeded" {
+	v2Dir := e.version(hkKeep("accounts/0003"), nil)
+	if rel := e.deploy(v2Dir); rel.Status != "succeeded" {
 		t.Fatalf("v2 (a nullable column): %s\n%s", rel.Status, rel.Output)
 	}
 	v2, _ := e.currentRelease()
@@ -136,6 +138,29 @@ func TestHerokuRollbackBehindSchemaRefused(t *testing.T) {
 	// Not for the nightly window: approving would not make v2's code survive the column.
 	if refused != nil && refused["superseded_at"] == nil {
 		t.Errorf("the refusal waits for the nightly window: %v", refused)
+	}
+
+	// `check` on v2's code says the same, in the JSON contract's addition.
+	c := e.run(v2Dir, e.directEnv(), "check", "--format", "json")
+	var report struct {
+		Safe  bool `json:"safe"`
+		Ahead []struct {
+			App              string `json:"app"`
+			Name             string `json:"name"`
+			Verdict          string `json:"verdict"`
+			Blocks           bool   `json:"blocks"`
+			AppliedByRelease int    `json:"applied_by_release"`
+			Findings         []struct {
+				Rule string `json:"rule"`
+			} `json:"findings"`
+		} `json:"ahead"`
+	}
+	if err := json.Unmarshal([]byte(c.stdout), &report); err != nil || c.code != 1 {
+		t.Fatalf("check on v%d's code: %v\n%s", v2, err, c)
+	}
+	if a := report.Ahead; report.Safe || len(a) != 1 || a[0].Name != "0004_customer_is_vip" || a[0].Verdict != "incompatible" || !a[0].Blocks ||
+		a[0].AppliedByRelease != v3 || len(a[0].Findings) != 1 || a[0].Findings[0].Rule != "add-required-column" {
+		t.Errorf("check's ahead: %+v\n%s", report, c.stdout)
 	}
 
 	// Older code with a migration of its own: both judged, refused before anything is applied.
