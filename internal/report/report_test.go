@@ -152,7 +152,7 @@ func aheadResult() *analysis.Result {
 			{App: "shop", Name: "0004_phone", AppInstalled: true, Verdict: analysis.AheadCompatible, AppliedByRelease: 6, AppliedByRun: 3},
 			{App: "shop", Name: "0005_add_sku", AppInstalled: true, Verdict: analysis.AheadIncompatible, AppliedByRelease: 7, AppliedByRun: 4,
 				Findings: []analysis.Finding{{Rule: "add-required-column", Severity: analysis.Unsafe, Operation: "AddField", Line: 14,
-					Message: "old INSERTs into shop_product fail: sku is NOT NULL without a default",
+					Message:  "old INSERTs into shop_product fail: sku is NOT NULL without a default",
 					Approval: &analysis.Approval{By: analysis.ByAllowList, Entry: "shop.0005_add_sku"}}}},
 			{App: "shop", Name: "0099_by_hand", AppInstalled: true, Verdict: analysis.AheadUnknown},
 		}}
