@@ -92,7 +92,9 @@ func (l *aheadLedger) Provenance(_ context.Context, keys []plan.MigrationKey) ([
 	return out, nil
 }
 
-func (l *aheadLedger) LastSucceededBefore(_ context.Context, v int) (int, error) { return l.last[v], nil }
+func (l *aheadLedger) LastSucceededBefore(_ context.Context, v int) (int, error) {
+	return l.last[v], nil
+}
 
 func (l *aheadLedger) RecordStep(_ context.Context, _ int64, s ledger.Step) error {
 	l.steps = append(l.steps, s)
@@ -115,7 +117,9 @@ func (l *aheadLedger) MarkSuperseded(_ context.Context, id, _ int64, _ string) e
 func TestFlowJudgeAhead(t *testing.T) {
 	vip := plan.MigrationKey{App: "accounts", Name: "0004_customer_is_vip"}
 	phone := plan.MigrationKey{App: "accounts", Name: "0003_phone"}
-	run := func(id int64, v int) *ledger.Run { return &ledger.Run{ID: id, RunInfo: ledger.RunInfo{ReleaseVersion: v}} }
+	run := func(id int64, v int) *ledger.Run {
+		return &ledger.Run{ID: id, RunInfo: ledger.RunInfo{ReleaseVersion: v}}
+	}
 	unsafe := analysis.Finding{Rule: "add-required-column", Severity: analysis.Unsafe, Message: "old INSERTs\n fail"}
 	incompatible := ledger.Provenance{Key: vip, AppliedBy: run(12, 7), Planned: &ledger.Migration{App: vip.App, Name: vip.Name, Findings: []analysis.Finding{unsafe}}, PlannedIn: 12}
 	compatible := ledger.Provenance{Key: phone, AppliedBy: run(9, 6), Planned: &ledger.Migration{App: phone.App, Name: phone.Name}, PlannedIn: 9}
