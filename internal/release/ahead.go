@@ -96,12 +96,12 @@ func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
 			len(behind), joinAhead(behind, 10))
 	}
 	if len(unknown) > 0 {
-		f.say("warning: the database has %d applied migration(s) this code does not contain and the ledger has no record of (applied by hand, before zdcd, or marked applied without running): %s. zdcd cannot judge them and lets the release through; if this code cannot run on them, `zdcd-release rollback` (see docs/release.md) restores a backup from before them.",
+		f.say("warning: the database has %d applied migration(s) this code does not contain and the ledger has no record of (applied by hand, before zdcd, or marked applied without running): %s. zdcd cannot judge them and lets the release through: make sure this code runs on them (docs/release.md, step 4).",
 			len(unknown), joinAhead(unknown, 20))
 	}
 	if len(bad) == 0 {
 		if len(good) > 0 {
-			f.say("Schema ahead of code, but compatible: %s, applied by a later release, recorded by the ledger as safe for older code.", describeAhead(good))
+			f.say("Schema ahead of code, but compatible: %s, recorded by the ledger as safe for older code.", describeAhead(good))
 		}
 		f.step(ctx, "schema-ahead", started, true, fmt.Sprintf("%d compatible, %d unknown, %d left behind", len(good), len(unknown), len(behind)))
 		return nil
