@@ -96,7 +96,7 @@ func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
 			len(behind), joinAhead(behind, 10))
 	}
 	if len(unknown) > 0 {
-		f.say("warning: the database has %d applied migration(s) this code does not contain and the ledger has no record of (applied by hand, before zdcd, or marked applied without running): %s. zdcd cannot judge them and lets the release through: make sure this code runs on them (docs/release.md, step 4).",
+		f.say("warning: the database has %d applied migration(s) this code does not contain and no plan in the ledger judged (applied by hand, before zdcd, or marked applied without running): %s. zdcd cannot judge them and lets the release through: make sure this code runs on them (docs/release.md, step 4).",
 			len(unknown), joinAhead(unknown, 20))
 	}
 	if len(bad) == 0 {

@@ -141,7 +141,7 @@ func TestFlowJudgeAhead(t *testing.T) {
 		{"compatible", ahead(phone), []ledger.Provenance{compatible}, "Rollback to v5", false,
 			[]string{"Schema ahead of code, but compatible: accounts.0003_phone (applied by v6 (run 9))"}},
 		{"unknown", ahead(phone), nil, "", false,
-			[]string{"warning: the database has 1 applied migration(s) this code does not contain and the ledger has no record of", "accounts.0003_phone"}},
+			[]string{"warning: the database has 1 applied migration(s) this code does not contain and no plan in the ledger judged", "accounts.0003_phone"}},
 		{"left behind", []plan.Ahead{{App: "legacy", Name: "0001_initial"}}, nil, "", false,
 			[]string{"1 applied migration(s) are no longer in the code", "legacy.0001_initial"}},
 		{"heroku rollback target", ahead(phone, vip), []ledger.Provenance{compatible, incompatible}, "Rollback to v5", true,
