@@ -52,4 +52,7 @@ type Result struct {
 	// ServerVersion is the PostgreSQL server_version_num the analysis assumed (0 when unknown).
 	ServerVersion int
 	Migrations    []MigrationResult
+	// Ahead are the applied migrations the code does not contain, judged from the ledger (nil
+	// when there are none, or when they were not judged).
+	Ahead []Ahead
 }

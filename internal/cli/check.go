@@ -88,6 +88,9 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	if err != nil {
 		return err
 	}
+	if err := judgeAhead(ctx, cfg, a); err != nil {
+		return err
+	}
 	res := a.result
 	var traced *trace.Result
 	if opts.Trace {
@@ -112,7 +115,7 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if !res.Allowed() {
+	if !res.Allowed() || aheadBlocks(res) {
 		return errRefused
 	}
 	return nil

@@ -74,13 +74,14 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		ServerVersion: serverVersion,
 		ZdcdVersion:   version.String(),
 	}
+	description := "" // "Rollback to v41": the release to roll back to when the schema is ahead
 	if v, ok := ledger.ParseReleaseVersion(childenv.Value(io.Environ, "HEROKU_RELEASE_VERSION")); ok {
 		info.ReleaseVersion = v
 		if hc != nil {
 			// The slug lets the nightly window release this very code again. Best effort: the
 			// release goes on without it.
 			if r, err := hc.ReleaseInfo(ctx, cfg.AppName, fmt.Sprintf("%d", v)); err == nil {
-				info.SlugID = r.SlugID
+				info.SlugID, description = r.SlugID, r.Description
 			} else {
 				fmt.Fprintf(io.Out, "-----> warning: could not read release v%d from the Platform API: %v\n", v, err)
 			}
@@ -108,8 +109,9 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
 			return s.reopen(ctx, cfg)
 		},
-		Info: info,
-		Out:  io.Out,
+		Info:        info,
+		Description: description,
+		Out:         io.Out,
 	}
 	if hc != nil {
 		flow.Platform = hc

@@ -11,6 +11,7 @@ func FuzzDecodePlan(f *testing.F) {
 		`{"django_version":"3.2","migrations":[{"app":"shop","name":"0002_x","atomic":true,"operations":[{"class":"AddField","sql":[{"sql":"ALTER TABLE t ADD COLUMN c int"}],"new_field":{"name":"c","default":{"repr":"django.utils.timezone.now","callable":true}}}]}]}`,
 		`{"migrations":[{"operations":[{"class":"SeparateDatabaseAndState","database_operations":[{"class":"RunSQL","sql":[{"sql":"SELECT 1"}]}]}]}]}`,
 		`{"migrations":[{"operations":[{"class":"RunPython","python":{"function":"m.f","source_sha256":"ab"}}]}]}`,
+		`{"applied":[["shop","0004_x"]],"ahead":[{"app":"shop","name":"0004_x","app_installed":true,"after_code":true}],"migrations":[]}`,
 		`{}`, `[]`, `{"migrations":null}`, `not json`,
 	} {
 		f.Add([]byte(s))

@@ -684,6 +684,47 @@ class Planner:
             keys = list(self.loader.applied_migrations)
         return sorted([list(k) for k in keys])
 
+    def ahead(self):
+        """Applied migrations (django_migrations rows) that are not migrations of this code: not
+        a node of the loader's graph, and not replaced by a squashed migration on disk (Django
+        keeps the replaced migrations' rows). The schema may be ahead of the code (a rollback
+        ran older code), or the code moved past them (an app removed from INSTALLED_APPS,
+        migrations deleted once squashed): after_code tells the two apart, being true when the
+        row was recorded after every applied migration this code knows (by django_migrations'
+        id). Rows of apps this project does not install are included (app_installed false)."""
+        from django.apps import apps
+
+        try:
+            records = self.executor.recorder.applied_migrations()
+        except Exception:
+            records = self.loader.applied_migrations
+        if not records:
+            return []
+        known = set(self.loader.graph.nodes)
+        for migration in self.loader.disk_migrations.values():
+            for key in getattr(migration, "replaces", None) or ():
+                known.add(tuple(key))
+        installed = {config.label for config in apps.get_app_configs()}
+
+        def row_id(key):
+            # Django 3.0+ maps each key to its MigrationRecorder.Migration row; anything else
+            # (no ids) makes every unknown row count as recorded after the code's.
+            return getattr(records[key], "id", None) if isinstance(records, dict) else None
+
+        known_ids = [row_id(k) for k in records if tuple(k) in known]
+        known_max = max([i for i in known_ids if i is not None], default=None)
+        out = []
+        for key in records:
+            key = tuple(key)
+            if key in known:
+                continue
+            rid = row_id(key)
+            after = rid is None or known_max is None or rid > known_max
+            out.append((rid if rid is not None else 0, key, after))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return [{"app": key[0], "name": key[1], "app_installed": key[0] in installed,
+                 "after_code": after} for _, key, after in out]
+
     def run(self):
         import django
 
@@ -707,6 +748,7 @@ class Planner:
             "database_alias": self.alias,
             "vendor": connection.vendor,
             "applied": self.applied(),
+            "ahead": self.ahead(),
             "migrations": migrations,
         }
 

@@ -35,6 +35,11 @@
 //     an approval can name the exact plan that was reviewed. LatestPlanOf finds the newest
 //     recorded plan of a migration, for `approve`; RunByRelease the run of a Heroku release
 //     version, for the nightly flow reading the release phase it triggered.
+//   - Provenance (provenance.go) answers, for migrations the database holds and the code being
+//     released lacks, which run applied each (the newest whose applied sets show it appear) and
+//     what the plan that judged it found (that run's plan, else the newest plan holding it, e.g.
+//     a refusal's before a hand-applied migrate); LastSucceededBefore the newest release whose
+//     release phase succeeded before a version, the rollback target zdcd suggests.
 //   - Approvals are bound to a digest and an expiry: an approval is in force (ApprovalsFor)
 //     until it expires (by the store's clock), is revoked, or is consumed; the release matches
 //     its plan's digest against it, so a plan that changed since approval is refused. Source

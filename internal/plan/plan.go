@@ -28,9 +28,29 @@ type Plan struct {
 	// Applied is the set of migrations Django considers applied, as recorded in django_migrations
 	// of the alias's database.
 	Applied []MigrationKey `json:"applied"`
+	// Ahead are the applied migrations this code does not contain, in the order they were
+	// applied (see Ahead).
+	Ahead []Ahead `json:"ahead,omitempty"`
 	// Migrations are the pending migrations, in the order `migrate` applies them.
 	Migrations []Migration `json:"migrations"`
 }
+
+// Ahead is an applied migration (a django_migrations row) that is not a migration of this code:
+// neither a node of Django's migration graph nor replaced by a squashed migration on disk.
+type Ahead struct {
+	App  string `json:"app"`
+	Name string `json:"name"`
+	// AppInstalled is false when the project does not install the app at all (an app a later
+	// release added, or one removed from INSTALLED_APPS).
+	AppInstalled bool `json:"app_installed"`
+	// AfterCode is true when the row was recorded after every applied migration this code
+	// knows: the schema is ahead of the code (a rollback to older code). False when the code
+	// moved past it (migrations deleted after a squash, an app removed).
+	AfterCode bool `json:"after_code"`
+}
+
+// Key returns the migration's key.
+func (a Ahead) Key() MigrationKey { return MigrationKey{a.App, a.Name} }
 
 // MigrationKey names a migration: app label and migration name. It encodes as ["app", "name"].
 type MigrationKey struct {

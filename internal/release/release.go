@@ -21,6 +21,19 @@
 //     ledger back with the rest of the database.
 //   - SIGTERM (Heroku's time limit) cancels the context: the migrate command is interrupted and
 //     the same recovery runs on a context of its own, bounded by RecoveryTimeout.
+//   - Schema ahead of code (ahead.go): when the database holds applied migrations this code does
+//     not contain (Heroku ran the release phase for a rollback, a config-var change or a
+//     promotion of older code), the ledger decides. One recorded with an unsafe finding, approved
+//     or not, refuses the release (exit 1, whatever NIGHTLY_BUILD or the approvals say: they let
+//     a migration run, they do not make older code survive it), naming the migration, the release
+//     and run that applied it, the rules, and `zdcd-release rollback --to vN`; the refusal is
+//     superseded at once, since no nightly window can ship it. One recorded as safe passes with a
+//     line saying so. One no recorded plan holds (applied by hand, before zdcd, marked applied
+//     without running) is unprovable: a warning naming it, not a refusal — refusing would brick
+//     every config-var change of an app that adopted zdcd mid-life. Rows recorded before every
+//     migration the code knows (an app removed from INSTALLED_APPS, or files deleted after a
+//     squash) are the code moving on, not a rollback: one line, not judged. Pending migrations
+//     are then judged as always.
 //   - A busy release lock past ZDCD_RELEASE_LOCK_WAIT, and a failed backup, end the run with
 //     exit 3 (failed, nothing changed); a plan that cannot be made is exit 2 as in check.
 package release
@@ -83,6 +96,10 @@ type Ledger interface {
 	Run(ctx context.Context, id int64) (*ledger.Detail, error)
 	ApprovalsFor(ctx context.Context, migrations []plan.MigrationKey) ([]ledger.Approval, error)
 	ConsumeApprovals(ctx context.Context, ids []int64, runID int64) error
+	// For the schema ahead of code (ahead.go).
+	Provenance(ctx context.Context, keys []plan.MigrationKey) ([]ledger.Provenance, error)
+	LastSucceededBefore(ctx context.Context, version int) (int, error)
+	MarkSuperseded(ctx context.Context, refusedID, byRunID int64, reason string) error
 }
 
 var _ Ledger = (*ledger.Postgres)(nil)
@@ -121,6 +138,8 @@ type Flow struct {
 	Generation heroku.Generation
 	// Info is what is known about the release (app, version, slug).
 	Info ledger.RunInfo
+	// Description is the Heroku release's description ("Rollback to v41"), "" when unknown.
+	Description string
 	// Out is the release log.
 	Out io.Writer
 	// Reopen opens a new session and ledger, for when a restore ended the release's session (a
@@ -211,6 +230,9 @@ func (f *Flow) Run(ctx context.Context) error {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 	}
 	f.step(ctx, "plan", started, true, fmt.Sprintf("%d pending, %d unsafe", len(f.pending), a.Result.Unsafe()))
+	if err := f.judgeAhead(ctx, a); err != nil {
+		return err
+	}
 
 	if len(f.pending) == 0 {
 		fmt.Fprintln(f.Out, "No migrations to apply.")

@@ -16,7 +16,8 @@ import (
 //	::notice::3 pending migrations, 1 unsafe: release refused
 //
 // Unsafe findings are errors, warnings are warnings; a migration without findings gets no
-// annotation. Data is escaped (% CR LF), property values also ':' and ',' — GitHub's rules, which
+// annotation. An applied migration the code lacks that refuses the release (schema ahead of
+// code) is an error without file or line. Data is escaped (% CR LF), property values also ':' and ',' — GitHub's rules, which
 // the round-trip test decodes. line is left out when unknown, file when the migration has none;
 // there is no endLine or col: a finding knows only its operation's first line.
 func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
@@ -50,6 +51,23 @@ func renderGitHub(w io.Writer, r *analysis.Result, o Options) error {
 			}
 			b.WriteString("::" + level + " " + strings.Join(props, ",") + "::" + escapeData(msg) + "\n")
 		}
+	}
+	// An applied migration the code lacks has no file in this code: a plain annotation.
+	for _, a := range r.Ahead {
+		if !a.Blocks() {
+			continue
+		}
+		var rules []string
+		for _, f := range a.Findings {
+			rules = append(rules, f.Rule)
+		}
+		by := ""
+		if a.AppliedByRelease > 0 {
+			by = " by v" + strconv.Itoa(a.AppliedByRelease)
+		}
+		msg := a.Key().String() + " was applied" + by + " and this code does not contain it; the ledger recorded " +
+			strings.Join(rules, ", ") + ": older code cannot run on that schema, the release is refused. `zdcd-release rollback --to vN` restores the backup taken before it (docs/release.md)."
+		b.WriteString("::error title=" + escapeProperty("schema ahead of code") + "::" + escapeData(msg) + "\n")
 	}
 	b.WriteString("::notice::" + escapeData(Summary(r)) + "\n")
 	_, err := io.WriteString(w, b.String())

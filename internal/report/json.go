@@ -31,12 +31,39 @@ import (
 //	               RunPython and state-only operations
 //	    deferred   the indexes into sql of the statements Django defers to the end of the
 //	               migration (indexes, foreign keys); omitted when there are none
+//	ahead[]      the applied migrations the code does not contain (schema ahead of code: a
+//	             rollback to older code), judged from the ledger; omitted when there are none:
+//	    app, name
+//	    verdict             incompatible | compatible | unknown | left-behind (docs/report.md)
+//	    safe                true when the ledger recorded it with no unsafe finding (compatible)
+//	    blocks              true when it makes the release refuse (incompatible); safe at the
+//	                        top is then false
+//	    app_installed       false for an app the project does not install
+//	    applied_by_release  the Heroku release version whose run applied it (0: unknown)
+//	    applied_by_run      that run's id in the ledger (0: unknown)
+//	    findings            the unsafe findings the ledger recorded for it, approved ones
+//	                        included (an approval let it run, older code still breaks)
 type JSONReport struct {
 	Safe          bool            `json:"safe"`
 	Nightly       bool            `json:"nightly"`
 	Initial       bool            `json:"initial,omitempty"`
 	ServerVersion int             `json:"server_version"`
 	Migrations    []JSONMigration `json:"migrations"`
+	// Ahead is an addition to the contract.
+	Ahead []JSONAhead `json:"ahead,omitempty"`
+}
+
+// JSONAhead is one applied migration the code does not contain (an addition to the contract).
+type JSONAhead struct {
+	App              string        `json:"app"`
+	Name             string        `json:"name"`
+	Verdict          string        `json:"verdict"`
+	Safe             bool          `json:"safe"`
+	Blocks           bool          `json:"blocks"`
+	AppInstalled     bool          `json:"app_installed"`
+	AppliedByRelease int           `json:"applied_by_release"`
+	AppliedByRun     int64         `json:"applied_by_run"`
+	Findings         []JSONFinding `json:"findings"`
 }
 
 // JSONMigration is one pending migration in JSONReport.
@@ -96,16 +123,7 @@ func NewJSONReport(r *analysis.Result) JSONReport {
 			Operations: make([]JSONOperation, 0, len(m.Operations)),
 		}
 		for _, f := range mr.Findings {
-			jm.Findings = append(jm.Findings, JSONFinding{
-				Rule:      f.Rule,
-				Severity:  string(f.Severity),
-				Operation: f.Operation,
-				Line:      f.Line,
-				Statement: f.Statement,
-				Message:   f.Message,
-				Fix:       f.Fix,
-				Approval:  f.Approval,
-			})
+			jm.Findings = append(jm.Findings, jsonFinding(f))
 		}
 		for _, k := range m.Replaces {
 			jm.Replaces = append(jm.Replaces, k.String())
@@ -123,7 +141,29 @@ func NewJSONReport(r *analysis.Result) JSONReport {
 		}
 		out.Migrations = append(out.Migrations, jm)
 	}
+	for _, a := range r.Ahead {
+		ja := JSONAhead{App: a.App, Name: a.Name, Verdict: string(a.Verdict), Safe: a.Verdict == analysis.AheadCompatible,
+			Blocks: a.Blocks(), AppInstalled: a.AppInstalled, AppliedByRelease: a.AppliedByRelease, AppliedByRun: a.AppliedByRun,
+			Findings: make([]JSONFinding, 0, len(a.Findings))}
+		for _, f := range a.Findings {
+			ja.Findings = append(ja.Findings, jsonFinding(f))
+		}
+		out.Ahead = append(out.Ahead, ja)
+	}
 	return out
+}
+
+func jsonFinding(f analysis.Finding) JSONFinding {
+	return JSONFinding{
+		Rule:      f.Rule,
+		Severity:  string(f.Severity),
+		Operation: f.Operation,
+		Line:      f.Line,
+		Statement: f.Statement,
+		Message:   f.Message,
+		Fix:       f.Fix,
+		Approval:  f.Approval,
+	}
 }
 
 func renderJSON(w io.Writer, r *analysis.Result) error {

@@ -143,6 +143,21 @@ func nothingResult() *analysis.Result {
 	return &analysis.Result{Safe: true, ServerVersion: 160002, Migrations: []analysis.MigrationResult{}}
 }
 
+// aheadResult: nothing pending, and applied migrations the code lacks (a rollback to older
+// code), one of each verdict.
+func aheadResult() *analysis.Result {
+	return &analysis.Result{Safe: false, ServerVersion: 160002, Migrations: []analysis.MigrationResult{},
+		Ahead: []analysis.Ahead{
+			{App: "legacy", Name: "0001_initial", Verdict: analysis.AheadLeftBehind},
+			{App: "shop", Name: "0004_phone", AppInstalled: true, Verdict: analysis.AheadCompatible, AppliedByRelease: 6, AppliedByRun: 3},
+			{App: "shop", Name: "0005_add_sku", AppInstalled: true, Verdict: analysis.AheadIncompatible, AppliedByRelease: 7, AppliedByRun: 4,
+				Findings: []analysis.Finding{{Rule: "add-required-column", Severity: analysis.Unsafe, Operation: "AddField", Line: 14,
+					Message:  "old INSERTs into shop_product fail: sku is NOT NULL without a default",
+					Approval: &analysis.Approval{By: analysis.ByAllowList, Entry: "shop.0005_add_sku"}}}},
+			{App: "shop", Name: "0099_by_hand", AppInstalled: true, Verdict: analysis.AheadUnknown},
+		}}
+}
+
 var goldenOptions = Options{ProjectDir: "/home/runner/work/shop/backend", WorkDir: "/home/runner/work/shop"}
 
 func TestGolden(t *testing.T) {
@@ -153,6 +168,7 @@ func TestGolden(t *testing.T) {
 		{"release", releaseResult()},
 		{"nightly", nightlyResult()},
 		{"nothing", nothingResult()},
+		{"ahead", aheadResult()},
 	}
 	variants := []struct {
 		suffix string

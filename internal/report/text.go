@@ -117,6 +117,7 @@ func renderText(w io.Writer, r *analysis.Result, o Options) error {
 	t := &textWriter{color: o.Color}
 	if len(r.Migrations) == 0 {
 		t.line(0, Summary(r))
+		t.ahead(r.Ahead)
 		_, err := io.WriteString(w, t.b.String())
 		return err
 	}
@@ -144,8 +145,59 @@ func renderText(w io.Writer, r *analysis.Result, o Options) error {
 	}
 	t.b.WriteByte('\n')
 	t.line(0, t.style(ansiBold, Summary(r)))
+	t.ahead(r.Ahead)
 	_, err := io.WriteString(w, t.b.String())
 	return err
+}
+
+// ahead writes the applied migrations the code does not contain, with the ledger's verdicts:
+//
+//	Schema ahead of code: 1 applied migration this code does not contain
+//	  accounts.0004_customer_is_vip  INCOMPATIBLE  applied by v7 (run 4)
+//	    UNSAFE add-required-column (approved by ZDCD_ALLOW)
+//	      <message>
+//	  This code cannot run on the schema: release refused; `zdcd-release rollback` (docs/release.md)
+func (t *textWriter) ahead(as []analysis.Ahead) {
+	if len(as) == 0 {
+		return
+	}
+	t.b.WriteByte('\n')
+	t.line(0, t.style(ansiBold, fmt.Sprintf("Schema ahead of code: %d applied %s this code does not contain",
+		len(as), plural(len(as), "migration", "migrations"))))
+	blocks := 0
+	for _, a := range as {
+		by := "not applied by any run the ledger recorded"
+		switch {
+		case a.AppliedByRelease > 0:
+			by = fmt.Sprintf("applied by v%d (run %d)", a.AppliedByRelease, a.AppliedByRun)
+		case a.AppliedByRun > 0:
+			by = fmt.Sprintf("applied by run %d", a.AppliedByRun)
+		}
+		var status string
+		switch a.Verdict {
+		case analysis.AheadIncompatible:
+			blocks++
+			status = t.style(ansiRed, "INCOMPATIBLE") + "  " + by
+		case analysis.AheadCompatible:
+			status = t.style(ansiGreen, "COMPATIBLE") + "  " + by + ": no unsafe finding recorded"
+		case analysis.AheadUnknown:
+			status = t.style(ansiYellow, "UNKNOWN") + "  " + by + ": no recorded plan holds it, so it cannot be judged (not refused)"
+		default:
+			status = "LEFT BEHIND  recorded before every migration this code has (an app removed, files deleted after a squash): not judged"
+		}
+		t.line(2, t.style(ansiBold, a.Key().String())+"  "+status)
+		for _, f := range a.Findings {
+			head := "UNSAFE " + f.Rule
+			if f.Approval != nil {
+				head += " (approved by " + f.Approval.By + ": an approval let it run, older code still breaks)"
+			}
+			t.line(4, t.style(ansiRed, head))
+			t.block(6, "", "", f.Message)
+		}
+	}
+	if blocks > 0 {
+		t.line(2, t.style(ansiBold, "This code cannot run on the schema: release refused. `zdcd-release rollback --to vN` restores the backup taken before those migrations (docs/release.md)."))
+	}
 }
 
 func (t *textWriter) migration(mr *analysis.MigrationResult) {

@@ -1,0 +1,186 @@
+package release
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/plan"
+)
+
+func TestJudgeAhead(t *testing.T) {
+	key := plan.MigrationKey{App: "shop", Name: "0005_add_sku"}
+	after := plan.Ahead{App: "shop", Name: "0005_add_sku", AppInstalled: true, AfterCode: true}
+	run := &ledger.Run{ID: 12, RunInfo: ledger.RunInfo{ReleaseVersion: 3}}
+	unsafe := analysis.Finding{Rule: "add-field-not-null", Severity: analysis.Unsafe, Message: "old INSERTs fail"}
+	approved := unsafe
+	approved.Approval = &analysis.Approval{By: analysis.ByAllowList, Entry: "shop.0005_add_sku"}
+	warning := analysis.Finding{Rule: "wide-index", Severity: analysis.Warning}
+	planned := func(fs ...analysis.Finding) *ledger.Migration {
+		return &ledger.Migration{App: "shop", Name: "0005_add_sku", Findings: fs}
+	}
+	tests := []struct {
+		name     string
+		ahead    plan.Ahead
+		prov     []ledger.Provenance
+		verdict  analysis.AheadVerdict
+		findings []analysis.Finding
+		release  int
+	}{
+		{"unsafe finding recorded", after, []ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(unsafe), PlannedIn: 12}},
+			analysis.AheadIncompatible, []analysis.Finding{unsafe}, 3},
+		{"approved still incompatible", after, []ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(approved, warning), PlannedIn: 12}},
+			analysis.AheadIncompatible, []analysis.Finding{approved}, 3},
+		{"only warnings: compatible", after, []ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(warning), PlannedIn: 12}},
+			analysis.AheadCompatible, nil, 3},
+		{"planned by a refusal, applied by hand", after, []ledger.Provenance{{Key: key, Planned: planned(unsafe), PlannedIn: 7}},
+			analysis.AheadIncompatible, []analysis.Finding{unsafe}, 0},
+		{"applied by a run, no plan: unknown", after, []ledger.Provenance{{Key: key, AppliedBy: run}},
+			analysis.AheadUnknown, nil, 3},
+		{"ledger never saw it", after, nil, analysis.AheadUnknown, nil, 0},
+		{"recorded before the code's: left behind", plan.Ahead{App: "shop", Name: "0005_add_sku", AfterCode: false},
+			[]ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(unsafe), PlannedIn: 12}},
+			analysis.AheadLeftBehind, nil, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := JudgeAhead([]plan.Ahead{tt.ahead}, tt.prov)
+			if len(got) != 1 {
+				t.Fatalf("%d judged", len(got))
+			}
+			g := got[0]
+			if g.Verdict != tt.verdict || !reflect.DeepEqual(g.Findings, tt.findings) || g.AppliedByRelease != tt.release || g.Key() != key {
+				t.Errorf("got %+v, want verdict %s findings %+v release v%d", g, tt.verdict, tt.findings, tt.release)
+			}
+			if g.Blocks() != (tt.verdict == analysis.AheadIncompatible) {
+				t.Errorf("Blocks = %v", g.Blocks())
+			}
+		})
+	}
+	if keys := AheadKeys([]plan.Ahead{after, {App: "legacy", Name: "0001_initial"}}); !reflect.DeepEqual(keys, []plan.MigrationKey{key}) {
+		t.Errorf("AheadKeys = %v: only the rows recorded after the code's are asked about", keys)
+	}
+}
+
+// aheadLedger is the ledger as judgeAhead uses it; any other call panics (nil embedded Ledger).
+type aheadLedger struct {
+	Ledger
+	prov       []ledger.Provenance
+	last       map[int]int
+	steps      []ledger.Step
+	outcome    ledger.Outcome
+	errText    string
+	superseded []int64
+}
+
+func (l *aheadLedger) Provenance(_ context.Context, keys []plan.MigrationKey) ([]ledger.Provenance, error) {
+	var out []ledger.Provenance
+	for _, k := range keys {
+		p := ledger.Provenance{Key: k}
+		for _, q := range l.prov {
+			if q.Key == k {
+				p = q
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (l *aheadLedger) LastSucceededBefore(_ context.Context, v int) (int, error) {
+	return l.last[v], nil
+}
+
+func (l *aheadLedger) RecordStep(_ context.Context, _ int64, s ledger.Step) error {
+	l.steps = append(l.steps, s)
+	return nil
+}
+
+func (l *aheadLedger) FinishRun(_ context.Context, _ int64, o ledger.Outcome, _ int, errText string) error {
+	l.outcome, l.errText = o, errText
+	return nil
+}
+
+func (l *aheadLedger) MarkSuperseded(_ context.Context, id, _ int64, _ string) error {
+	l.superseded = append(l.superseded, id)
+	return nil
+}
+
+// TestFlowJudgeAhead: what the release phase does with each verdict, and the release it points
+// to: a Heroku rollback's target when it predates the migrations, else the ledger's last
+// succeeded release before the first of them, else a generic instruction.
+func TestFlowJudgeAhead(t *testing.T) {
+	vip := plan.MigrationKey{App: "accounts", Name: "0004_customer_is_vip"}
+	phone := plan.MigrationKey{App: "accounts", Name: "0003_phone"}
+	run := func(id int64, v int) *ledger.Run {
+		return &ledger.Run{ID: id, RunInfo: ledger.RunInfo{ReleaseVersion: v}}
+	}
+	unsafe := analysis.Finding{Rule: "add-required-column", Severity: analysis.Unsafe, Message: "old INSERTs\n fail"}
+	incompatible := ledger.Provenance{Key: vip, AppliedBy: run(12, 7), Planned: &ledger.Migration{App: vip.App, Name: vip.Name, Findings: []analysis.Finding{unsafe}}, PlannedIn: 12}
+	compatible := ledger.Provenance{Key: phone, AppliedBy: run(9, 6), Planned: &ledger.Migration{App: phone.App, Name: phone.Name}, PlannedIn: 9}
+	ahead := func(ks ...plan.MigrationKey) []plan.Ahead {
+		var out []plan.Ahead
+		for _, k := range ks {
+			out = append(out, plan.Ahead{App: k.App, Name: k.Name, AppInstalled: true, AfterCode: true})
+		}
+		return out
+	}
+	tests := []struct {
+		name        string
+		ahead       []plan.Ahead
+		prov        []ledger.Provenance
+		description string
+		refused     bool
+		want        []string
+	}{
+		{"compatible", ahead(phone), []ledger.Provenance{compatible}, "Rollback to v5", false,
+			[]string{"Schema ahead of code, but compatible: accounts.0003_phone (applied by v6 (run 9))"}},
+		{"unknown", ahead(phone), nil, "", false,
+			[]string{"warning: the database has 1 applied migration(s) this code does not contain and no plan in the ledger judged", "accounts.0003_phone"}},
+		{"left behind", []plan.Ahead{{App: "legacy", Name: "0001_initial"}}, nil, "", false,
+			[]string{"1 applied migration(s) are no longer in the code", "legacy.0001_initial"}},
+		{"heroku rollback target", ahead(phone, vip), []ledger.Provenance{compatible, incompatible}, "Rollback to v5", true,
+			[]string{"accounts.0004_customer_is_vip applied by v7 (run 12): add-required-column — old INSERTs fail",
+				"accounts.0003_phone applied by v6 (run 9): compatible", "`zdcd-release rollback --to v5`", "v9 (Rollback to v5)"}},
+		{"target after the migration: the ledger's", ahead(vip), []ledger.Provenance{incompatible}, "Rollback to v8", true,
+			[]string{"`zdcd-release rollback --to v6`"}},
+		{"config change: the ledger's", ahead(vip), []ledger.Provenance{incompatible}, "Set FOO config var", true,
+			[]string{"`zdcd-release rollback --to v6`"}},
+		{"no release known", ahead(vip), []ledger.Provenance{{Key: vip, Planned: incompatible.Planned, PlannedIn: 3}}, "", true,
+			[]string{"accounts.0004_customer_is_vip applied by an unrecorded run", "`zdcd-release rollback --to vN`, N the last release"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &aheadLedger{prov: tt.prov, last: map[int]int{7: 6}}
+			var out bytes.Buffer
+			f := &Flow{Ledger: l, Out: &out, Description: tt.description, Info: ledger.RunInfo{ReleaseVersion: 9}, runID: 40}
+			a := &Analysed{Plan: &plan.Plan{Ahead: tt.ahead}, Result: &analysis.Result{Safe: true}}
+			err := f.judgeAhead(context.Background(), a)
+			var e *Error
+			if tt.refused != (err != nil) || (err != nil && (!errors.As(err, &e) || e.Code != ExitRefused)) {
+				t.Fatalf("err = %v, want refused %v\n%s", err, tt.refused, out.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if tt.refused {
+				if l.outcome != ledger.OutcomeRefused || !strings.Contains(l.errText, "accounts.0004_customer_is_vip applied by") ||
+					!strings.Contains(l.errText, "add-required-column") || !reflect.DeepEqual(l.superseded, []int64{40}) {
+					t.Errorf("recorded %q %q, superseded %v", l.outcome, l.errText, l.superseded)
+				}
+			} else if l.outcome != "" || len(l.superseded) != 0 {
+				t.Errorf("a release let through recorded %q, superseded %v", l.outcome, l.superseded)
+			}
+			if len(l.steps) != 1 || l.steps[0].Name != "schema-ahead" || l.steps[0].OK == tt.refused {
+				t.Errorf("steps %+v", l.steps)
+			}
+		})
+	}
+}
