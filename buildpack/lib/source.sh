@@ -5,7 +5,7 @@
 # var ZDCD_BUILD_FROM_SOURCE=1 asks for it, bin/compile builds one with the pinned Go toolchain
 # (lib/toolchain.sh) and the build image's C compiler (pg_query_go needs cgo).
 # Everything lives under CACHE_DIR/zdcd-build/: go/ (the toolchain's archive), gomod/ (GOMODCACHE),
-# gocache/ (GOCACHE) and bin/<key>/ (the last binary built, keyed by source tree, Go and arch).
+# gocache/ (GOCACHE) and bin/<key>/ (the last binary built, keyed by source tree, Go, arch, stack).
 # Needs lib/output.sh, env.sh, checksum.sh, download.sh, release.sh and toolchain.sh.
 
 # source::requested ENV_DIR: succeed when the config var ZDCD_BUILD_FROM_SOURCE asks for a build
@@ -80,8 +80,8 @@ source::elapsed() {
 }
 
 # source::build BP_DIR ENV_DIR ARCH CACHE_DIR OUT: put a zdcd-release built from BP_DIR's source
-# at OUT: the cached one when the source tree, Go version and architecture are those of the last
-# build, else one built now (then cached). Fails with title, cause and remedy.
+# at OUT: the cached one when the source tree, Go version, architecture and STACK are those of the
+# last build, else one built now (then cached). Fails with title, cause and remedy.
 source::build() {
   local bp_dir=$1 env_dir=$2 arch=$3 cache_dir=$4 out=$5
   local go_version tree commit label key entry cc work proxy version start
@@ -100,12 +100,13 @@ source::build() {
     label="source ${tree:0:12}"
   fi
   output::step "zdcd: building zdcd-release from source ($go_version, $label)"
-  key=$(printf 'tree=%s\ngo=%s\narch=%s\n' "$tree" "$go_version" "$arch" | sha256sum)
+  # The binary links the stack's glibc: a build for heroku-24 is not one for heroku-22.
+  key=$(printf 'tree=%s\ngo=%s\narch=%s\nstack=%s\n' "$tree" "$go_version" "$arch" "${STACK:-}" | sha256sum)
   entry=$cache_dir/zdcd-build/bin/${key:0:16}
   if [ -f "$entry/zdcd-release" ] && [ -f "$entry/zdcd-release.sha256" ] &&
     [ "$(checksum::of "$entry/zdcd-release")" = "$(<"$entry/zdcd-release.sha256")" ]; then
     cp "$entry/zdcd-release" "$out"
-    output::detail "Using cached build ($go_version, linux-$arch, source ${tree:0:12}; $(<"$entry/built"))"
+    output::detail "Using cached build ($go_version, linux-$arch, ${STACK:-no STACK}, source ${tree:0:12}; $(<"$entry/built"))"
     return 0
   fi
 
@@ -123,7 +124,11 @@ source::build() {
   proxy=${proxy:-https://proxy.golang.org,direct}
   version="v$(release::version "$bp_dir")+src.${commit%%,*}"
   [ -n "$commit" ] || version="v$(release::version "$bp_dir")+src.${tree:0:12}"
-  output::detail "Building (cgo, modules through GOPROXY=$(download::redact "$proxy"); the first build compiles pg_query's C code, a few minutes)"
+  if [ -n "$(ls -A "$cache_dir/zdcd-build/gocache" 2>/dev/null)" ]; then
+    output::detail "Building (cgo, modules through GOPROXY=$(download::redact "$proxy"), Go's build cache from CACHE_DIR)"
+  else
+    output::detail "Building (cgo, modules through GOPROXY=$(download::redact "$proxy"); an empty build cache: pg_query's C code is compiled, a few minutes)"
+  fi
   start=$SECONDS
   mkdir -p "$cache_dir/zdcd-build/gomod" "$cache_dir/zdcd-build/gocache"
   if ! (cd "$bp_dir" && env -u GOROOT -u GOOS -u GOARCH -u GOBIN -u GOEXPERIMENT \

@@ -241,7 +241,7 @@ func TestBuildFromSource(t *testing.T) {
 	}
 	mustContain(t, "second build's stdout", r.stdout,
 		"-----> zdcd: building zdcd-release from source ("+gover+", source ",
-		"       Using cached build ("+gover+", linux-"+runtime.GOARCH+", source ",
+		"       Using cached build ("+gover+", linux-"+runtime.GOARCH+", heroku-24, source ",
 		"       Installed .zdcd/bin/zdcd-release (zdcd-release v0.1.0+src.")
 	mustNotContain(t, "second build's stdout", r.stdout, "Downloading", "Built in", "Go toolchain")
 	if dyno := dynoRun(t, slug, "zdcd-release version"); dyno.code != 0 {
@@ -278,6 +278,12 @@ func TestBuildFromSource(t *testing.T) {
 		"       Using cached build (")
 	if requests.Load() != 1 {
 		t.Errorf("ZDCD_BUILD_FROM_SOURCE=1 still asked the release mirror (%d requests)", requests.Load())
+	}
+
+	// Another stack: another key (the binary links the stack's glibc); no compiler, so it fails.
+	r, _, _ = compileIn(t, bp, cacheDir, withMirror, noCompilerPath(t), "STACK=heroku-22")
+	if r.code == 0 || strings.Contains(r.stdout, "Using cached build") {
+		t.Fatalf("a build for heroku-24 served heroku-22: exit %d\n%s", r.code, r.output())
 	}
 
 	// Other source: another key, so the cached binary is not used (no compiler here: it fails).
