@@ -103,7 +103,7 @@ source::build() {
   # The binary links the stack's glibc: a build for heroku-24 is not one for heroku-22.
   key=$(printf 'tree=%s\ngo=%s\narch=%s\nstack=%s\n' "$tree" "$go_version" "$arch" "${STACK:-}" | sha256sum)
   entry=$cache_dir/zdcd-build/bin/${key:0:16}
-  if [ -f "$entry/zdcd-release" ] && [ -f "$entry/zdcd-release.sha256" ] &&
+  if [ -f "$entry/zdcd-release" ] && [ -f "$entry/zdcd-release.sha256" ] && [ -f "$entry/built" ] &&
     [ "$(checksum::of "$entry/zdcd-release")" = "$(<"$entry/zdcd-release.sha256")" ]; then
     cp "$entry/zdcd-release" "$out"
     output::detail "Using cached build ($go_version, linux-$arch, ${STACK:-no STACK}, source ${tree:0:12}; $(<"$entry/built"))"
@@ -118,12 +118,15 @@ source::build() {
     rm -rf "$work"
     return 1
   fi
-  output::detail "Go toolchain ready in $(source::elapsed $((SECONDS - start))): $("$work/go/bin/go" version)"
+  output::detail "Go toolchain ready in $(source::elapsed $((SECONDS - start))): $(GOTOOLCHAIN=local GOENV=off "$work/go/bin/go" version)"
 
   proxy=$(env::get "$env_dir" GOPROXY)
   proxy=${proxy:-https://proxy.golang.org,direct}
-  version="v$(release::version "$bp_dir")+src.${commit%%,*}"
-  [ -n "$commit" ] || version="v$(release::version "$bp_dir")+src.${tree:0:12}"
+  # The version names the commit only when the source is that commit's.
+  version="v$(release::version "$bp_dir")+src.${tree:0:12}"
+  if [ -n "$commit" ] && [[ $commit != *modified ]]; then
+    version="v$(release::version "$bp_dir")+src.$commit"
+  fi
   if [ -n "$(ls -A "$cache_dir/zdcd-build/gocache" 2>/dev/null)" ]; then
     output::detail "Building (cgo, modules through GOPROXY=$(download::redact "$proxy"), Go's build cache from CACHE_DIR)"
   else
