@@ -572,3 +572,28 @@ func TestSourceKeyCoversTheBuild(t *testing.T) {
 		t.Fatalf("go list named %d files of this module: %s", n, out)
 	}
 }
+
+// TestToolchainSourcesOnTheProxy: the URLs the buildpack fetches the toolchain from by default
+// are served by https://proxy.golang.org as the pinned zips (a HEAD request: the 70 MB download
+// itself is exercised through the shared file:// proxy in TestBuildFromSource, with the same code).
+func TestToolchainSourcesOnTheProxy(t *testing.T) {
+	bp := repoRoot(t)
+	gover := goVersion(t)
+	for _, arch := range []string{"amd64", "arm64"} {
+		r := libRun(t, bp, `toolchain::sources "$BP" "" "$1"`, arch)
+		fields := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\t")
+		file := "v0.0.1-" + gover + ".linux-" + arch + ".zip"
+		want := "https://proxy.golang.org/golang.org/toolchain/@v/" + file
+		if r.code != 0 || len(fields) != 3 || fields[0] != want || fields[1] != pinnedToolchainSum(t, file) || fields[2] != file {
+			t.Fatalf("toolchain::sources %s: exit %d, %q; want %s, its pin, %s\n%s", arch, r.code, r.stdout, want, file, r.stderr)
+		}
+		resp, err := http.Head(want)
+		if err != nil {
+			t.Fatalf("HEAD %s (needs the Go module proxy): %v", want, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" || resp.ContentLength < 50<<20 {
+			t.Errorf("HEAD %s: %s, %s, %d bytes; want 200, a zip of tens of MB", want, resp.Status, resp.Header.Get("Content-Type"), resp.ContentLength)
+		}
+	}
+}
