@@ -9,6 +9,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/zdcd/zdcd/internal/version.Version=$(VERSION)
 BINARY := dist/zdcd-release
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' bin .ci/run 2>/dev/null)
+# actionlint checks .github/workflows (and the scripts in them, with shellcheck). Built once from the
+# Go module proxy at a pinned version and kept beside the test caches.
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(or $(ZDCD_CACHE_DIR),$(HOME)/.cache/zdcd)/bin/actionlint-$(ACTIONLINT_VERSION)
 
 .PHONY: all deps build test lint demo bench bench-downtime dist fuzz clean
 
@@ -21,11 +25,17 @@ build:
 	@mkdir -p dist
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/zdcd-release
 
-lint:
+lint: $(ACTIONLINT)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@if [ -n "$(SHELL_SCRIPTS)" ]; then shellcheck -x $(SHELL_SCRIPTS); fi
+	$(ACTIONLINT) $$(git ls-files '.github/workflows/*.yml' '.github/workflows/*.yaml')
+
+$(ACTIONLINT):
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d) && GOBIN=$$tmp GOFLAGS= $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) && \
+	  mv $$tmp/actionlint $@ && rm -rf $$tmp
 
 test: deps lint
 	$(GO) test -count=1 -timeout 60m ./...

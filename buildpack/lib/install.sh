@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
-# Installing zdcd-release on the slug: pick the archive (the pinned release, or ZDCD_BINARY_URL),
-# get it from the build cache or download it, verify its SHA-256, unpack it into a directory of
-# its own (BUILD_DIR/.zdcd/bin, never the app's bin/) and put that directory on every dyno's PATH.
-# Needs lib/output.sh, env.sh, release.sh, archive.sh, checksum.sh, download.sh and cache.sh.
+# Installing zdcd-release on the slug: pick the source (ZDCD_BINARY_URL, the pinned release, or a
+# build from the buildpack's source, lib/source.sh), get the archive from the build cache or
+# download it and verify its SHA-256, install the binary into a directory of its own
+# (BUILD_DIR/.zdcd/bin, never the app's bin/) and put that directory on every dyno's PATH.
+# Needs lib/output.sh, env.sh, release.sh, archive.sh, checksum.sh, download.sh, cache.sh, source.sh.
 
-# install::source BP_DIR ENV_DIR ARCH: print "URL<TAB>SHA256" of the archive to install (SHA256
-# is "-" for an unverified file:// URL), or fail with title, cause and remedy.
+# install::source BP_DIR ENV_DIR ARCH: print where zdcd-release comes from, one line of tab-separated
+# fields, or fail with title, cause and remedy:
+#   url URL SHA256       the archive at ZDCD_BINARY_URL (SHA256 "-": an unverified file:// URL)
+#   release URL SHA256   the pinned release
+#   source REASON        a build from the buildpack's source (unpublished, or ZDCD_BUILD_FROM_SOURCE=1)
 install::source() {
-  local bp_dir=$1 env_dir=$2 arch=$3 url sha version
+  local bp_dir=$1 env_dir=$2 arch=$3 url sha version requested=0
   url=$(env::get "$env_dir" ZDCD_BINARY_URL)
   sha=$(env::get "$env_dir" ZDCD_BINARY_SHA256)
   sha=${sha//[[:space:]]/}
+  source::requested "$env_dir" || requested=$?
+  if [ "$requested" -eq 2 ]; then
+    return 1
+  fi
+  if [ "$requested" -eq 0 ]; then
+    if [ -n "$url" ]; then
+      output::error "ZDCD_BUILD_FROM_SOURCE=1 and ZDCD_BINARY_URL are both set" \
+        "One asks to build zdcd-release from the buildpack's source, the other to install the archive at $url." \
+        "Unset one of them: heroku config:unset ZDCD_BUILD_FROM_SOURCE (or ZDCD_BINARY_URL ZDCD_BINARY_SHA256)."
+      return 1
+    fi
+    printf 'source\t%s\n' "ZDCD_BUILD_FROM_SOURCE=1: building zdcd-release from this buildpack's source."
+    return 0
+  fi
   if [ -n "$sha" ] && ! checksum::valid "$sha"; then
     output::error "ZDCD_BINARY_SHA256 is not a SHA-256" \
       "It must be 64 hexadecimal digits; it is \"$sha\"." \
@@ -35,7 +53,7 @@ install::source() {
         return 1
         ;;
     esac
-    printf '%s\t%s\n' "$url" "${sha:--}"
+    printf 'url\t%s\t%s\n' "$url" "${sha:--}"
     return 0
   fi
   if [ -n "$sha" ]; then
@@ -52,19 +70,17 @@ install::source() {
     return 1
   fi
   if release::placeholder "$sha"; then
-    output::error "zdcd-release $version is not published yet" \
-      "This buildpack pins placeholder checksums (all zeros) in buildpack/SHA256SUMS: there is no release archive to download and verify." \
-      "Build one with \`make dist\`, host it, and set ZDCD_BINARY_URL and ZDCD_BINARY_SHA256 (docs/buildpack.md)."
-    return 1
+    printf 'source\t%s\n' "zdcd-release $version is not published (placeholder checksums in buildpack/SHA256SUMS): building it from this buildpack's source."
+    return 0
   fi
-  printf '%s\t%s\n' "$(release::url "$version" "$arch" "$(env::get "$env_dir" ZDCD_RELEASE_MIRROR)")" "$sha"
+  printf 'release\t%s\t%s\n' "$(release::url "$version" "$arch" "$(env::get "$env_dir" ZDCD_RELEASE_MIRROR)")" "$sha"
 }
 
-# install::fetch URL SHA256 CACHE_DIR DEST: put the verified archive at DEST, from the build
-# cache when it holds it, else downloaded (then cached). SHA256 "-" copies without verifying or
-# caching (file:// only, see install::source).
+# install::fetch URL SHA256 CACHE_DIR DEST [missing-ok]: put the verified archive at DEST, from the
+# build cache when it holds it, else downloaded (then cached). SHA256 "-" copies without verifying
+# or caching (file:// only, see install::source). With missing-ok, a 404 returns 44 quietly.
 install::fetch() {
-  local url=$1 sha=$2 cache_dir=$3 dest=$4 cached
+  local url=$1 sha=$2 cache_dir=$3 dest=$4 mode=${5:-} cached rc=0
   if [ "$sha" = - ]; then
     output::detail "Copying $url"
     download::fetch "$url" "$dest" || return 1
@@ -83,8 +99,11 @@ install::fetch() {
     output::detail "The cached archive no longer matches its SHA-256; downloading it again."
     rm -f "$cached"
   fi
-  output::detail "Downloading $url"
-  download::fetch "$url" "$dest" || return 1
+  output::detail "Downloading $(download::redact "$url")"
+  download::fetch "$url" "$dest" "$mode" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    return "$rc"
+  fi
   checksum::verify "$dest" "$sha" "$url" || return 1
   output::detail "SHA-256 verified: ${sha,,}"
   cache::store "$dest" "$cached"
@@ -93,13 +112,20 @@ install::fetch() {
 # install::binary ARCHIVE BUILD_DIR: unpack zdcd-release into BUILD_DIR/.zdcd/bin and check that
 # it runs here (the build runs on the app's stack), or fail.
 install::binary() {
-  local archive=$1 build_dir=$2 unpacked bin version
+  local archive=$1 build_dir=$2 unpacked
   unpacked=$(mktemp -d)
   archive::extract "$archive" "$unpacked" || return 1
+  install::executable "$unpacked/zdcd-release" "$build_dir" || return 1
+  rm -rf "$unpacked"
+}
+
+# install::executable BINARY BUILD_DIR: install BINARY as BUILD_DIR/.zdcd/bin/zdcd-release and
+# check that it runs here, or fail.
+install::executable() {
+  local build_dir=$2 bin version
   bin=$build_dir/.zdcd/bin/zdcd-release
   mkdir -p "$(dirname "$bin")"
-  install -m 0755 "$unpacked/zdcd-release" "$bin"
-  rm -rf "$unpacked"
+  install -m 0755 "$1" "$bin"
   if ! version=$("$bin" version 2>&1); then
     output::error "zdcd-release does not run on this stack (${STACK:-unknown stack}, $(uname -m))" \
       "\`zdcd-release version\` failed: ${version:-no output}" \
