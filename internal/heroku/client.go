@@ -50,8 +50,11 @@ type Options struct {
 	// PollInterval is the pause between two polls of a backup or restore (the CLI's 3 s).
 	PollInterval time.Duration
 	// PollFailures is how many failed polls in a row a wait tolerates before giving up (the CLI's
-	// 20).
+	// 20); a streak of failed polls longer than Config.APITimeout also ends the wait.
 	PollFailures int
+	// ProgressInterval is the most often a running backup or restore gets a progress line when
+	// its state does not change (0 = DefaultProgressInterval).
+	ProgressInterval time.Duration
 	// ReconcileTimeout bounds the listing that follows an ambiguous failure of a non-idempotent
 	// POST (see CreateRelease). It runs even when the operation's own bound has expired.
 	ReconcileTimeout time.Duration
@@ -89,6 +92,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollFailures <= 0 {
 		o.PollFailures = DefaultPollFailures
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = DefaultProgressInterval
 	}
 	if o.ReconcileTimeout <= 0 {
 		o.ReconcileTimeout = DefaultReconcileTimeout
