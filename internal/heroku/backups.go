@@ -515,6 +515,11 @@ func (c *Client) WaitTransfer(ctx context.Context, db Addon, t Transfer, progres
 }
 
 func (c *Client) wait(ctx context.Context, db Addon, t Transfer, progress io.Writer) (Transfer, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.TransferTimeout)
+		defer cancel()
+	}
 	id := t.UUID
 	if id == "" {
 		id = strconv.Itoa(t.Num)

@@ -30,6 +30,9 @@ const (
 	DefaultPollInterval     = 3 * time.Second
 	DefaultPollFailures     = 20
 	DefaultReconcileTimeout = 30 * time.Second
+	// DefaultTransferTimeout is Heroku's release-phase limit (HEROKU.md §1.2): no caller waits
+	// longer for a transfer than the release phase may run.
+	DefaultTransferTimeout = time.Hour
 )
 
 // Options tune the client. The zero value means every default; tests shrink the waits so that
@@ -55,6 +58,9 @@ type Options struct {
 	// ProgressInterval is the most often a running backup or restore gets a progress line when
 	// its state does not change (0 = DefaultProgressInterval).
 	ProgressInterval time.Duration
+	// TransferTimeout bounds the wait for a backup or restore when the caller's context has no
+	// deadline (0 = DefaultTransferTimeout). The release passes its own deadline instead.
+	TransferTimeout time.Duration
 	// ReconcileTimeout bounds the listing that follows an ambiguous failure of a non-idempotent
 	// POST (see CreateRelease). It runs even when the operation's own bound has expired.
 	ReconcileTimeout time.Duration
@@ -92,6 +98,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollFailures <= 0 {
 		o.PollFailures = DefaultPollFailures
+	}
+	if o.TransferTimeout <= 0 {
+		o.TransferTimeout = DefaultTransferTimeout
 	}
 	if o.ProgressInterval <= 0 {
 		o.ProgressInterval = DefaultProgressInterval
