@@ -74,6 +74,16 @@ func dtsPtr(t *time.Time) any {
 type TransferSim struct {
 	SourceBytes int64
 	Duration    time.Duration
+	// Kind limits the simulation to "backup"s or "restore"s; "" is both.
+	Kind string
+}
+
+// simFor is the simulation for a new transfer of kind ("backup" or "restore").
+func (s *Server) simFor(kind string) TransferSim {
+	if s.sim.Kind != "" && s.sim.Kind != kind {
+		return TransferSim{}
+	}
+	return s.sim
 }
 
 func (s *Server) dataRoutes() {
@@ -190,7 +200,7 @@ func (s *Server) newTransfer(ad *addon) *transfer {
 		}
 	}
 	now := s.now()
-	t := &transfer{uuid: s.newID(), num: num, appID: ad.appID, addonID: ad.id, createdAt: now, updatedAt: now, sim: s.sim}
+	t := &transfer{uuid: s.newID(), num: num, appID: ad.appID, addonID: ad.id, createdAt: now, updatedAt: now}
 	s.transfers = append(s.transfers, t)
 	return t
 }
@@ -217,6 +227,7 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) (int, any, *api
 	t.fromType, t.toType = "pg_dump", "gof3r"
 	t.fromName, t.toName = s.attachmentName(ad), "BACKUP"
 	t.blob = t.uuid + ".dump"
+	t.sim = s.simFor("backup")
 	fail := s.failBackups > 0
 	if fail {
 		s.failBackups--
@@ -405,6 +416,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) (int, any, *api
 	}
 	t := s.newTransfer(ad)
 	t.fromType, t.toType = "gof3r", "pg_restore"
+	t.sim = s.simFor("restore")
 	t.fromName, t.toName = "BACKUP", s.attachmentName(ad)
 	// to_url is rendered from the add-on's database URL, password included, as Heroku sends it.
 	t.fromURL = body.BackupURL
