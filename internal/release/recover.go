@@ -34,13 +34,14 @@ const DefaultRecoveryTimeout = 15 * time.Minute
 const statementTimeout = 30 * time.Second
 
 // recoveryContext is recovery's context: not cancelled with the run's (SIGTERM), bounded by the
-// release deadline (at least a minute from now, to say what happened), or by RecoveryTimeout
-// without one.
+// release deadline (at least a minute from now, or half the recovery reserve if less, when it is
+// that close or past: to say what happened), or by RecoveryTimeout without one.
 func (f *Flow) recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	rctx := context.WithoutCancel(ctx)
 	if !f.Deadline.IsZero() {
 		d := f.Deadline
-		if least := time.Now().Add(time.Minute); d.Before(least) {
+		floor := min(time.Minute, RecoveryReserve(f.Config.ReleaseDeadline)/2)
+		if least := time.Now().Add(floor); d.Before(least) {
 			d = least
 		}
 		return context.WithDeadline(rctx, d)

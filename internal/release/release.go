@@ -361,7 +361,6 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 	if err != nil && ctx.Err() == nil && errors.As(err, &still) {
 		// The budget for the forward work ended, not Heroku's backup: it goes on.
 		f.step(ctx, "backup", started, false, err.Error())
-		fmt.Fprintf(f.Out, "       %s.\n", still.Status())
 		fmt.Fprintf(f.Out, "       It did not fail: Heroku finishes it on its own. No migration ran; the database is untouched.\n")
 		fmt.Fprintf(f.Out, "       Follow it: %s\n", still.Commands()[0])
 		fmt.Fprintf(f.Out, "       Once it has completed, deploy again (heroku releases:retry --app %s): the next backup of a\n", f.Config.AppName)
