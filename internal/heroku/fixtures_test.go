@@ -322,3 +322,24 @@ func TestProgressLinesAreSpaced(t *testing.T) {
 		t.Errorf("%d running lines for 39 polls, want one per 30s of clock:\n%s", running, progress.String())
 	}
 }
+
+// Refused as "in progress" while no transfer is listed as running: retried a bounded number of
+// times, then the refusal, marked ErrTransferInProgress.
+func TestCaptureRefusedWithNothingRunning(t *testing.T) {
+	e := newEnv(t, func(c *config.Config, o *heroku.Options) { o.PollFailures = 2 })
+	s := &transferStore{steps: 1}
+	e.serveTransfers(s, nil)
+	path := "POST " + dataPrefix + "/client/v11/databases/db-1/backups"
+	e.api.on(path, serveFixture(t, 422, "capture-refused.json"))
+	var progress bytes.Buffer
+	_, err := e.client.Backup(context.Background(), testDB, &progress)
+	if !errors.Is(err, heroku.ErrTransferInProgress) || heroku.StatusOf(err) != 422 || !errors.Is(err, heroku.ErrNotStarted) {
+		t.Errorf("err = %v, want the 422 refusal, in progress and not started", err)
+	}
+	if n := e.api.count(path); n != 3 {
+		t.Errorf("%d capture POSTs, want 3 (PollFailures 2, then give up)", n)
+	}
+	if !strings.Contains(progress.String(), "capture refused (A transfer is currently in progress") {
+		t.Errorf("progress = %q", progress.String())
+	}
+}
