@@ -154,7 +154,9 @@ func (e *StillRunningError) Status() string {
 	return fmt.Sprintf("%s %s still running on Heroku after %s (%s)", t.Kind(), t.Name, roundDuration(e.Elapsed), state)
 }
 
-// Commands are what a human runs to follow the transfer, and to stop it if wanted.
+// Commands are what a human runs to follow the transfer, and to stop it if wanted
+// (`pg:backups:cancel [BACKUP_ID]` cancels "an in-progress backup or restore": heroku/cli
+// src/commands/pg/backups/cancel.ts).
 func (e *StillRunningError) Commands() []string {
 	return []string{
 		fmt.Sprintf("heroku pg:backups:info %s --app %s", e.Transfer.Name, e.App),
