@@ -177,3 +177,47 @@ func TestHerokuRestoreOutlivesTheDeadline(t *testing.T) {
 	}
 	hkAssertNoSecrets(e)
 }
+
+// hkSlowMigration depends on accounts.0003 (backward compatible) and runs for two minutes (RunSQL
+// the rules cannot judge: approved with ZDCD_ALLOW).
+const hkSlowMigration = `from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('accounts', '0003_customer_phone_ordering'),
+    ]
+
+    operations = [
+        migrations.RunSQL("SELECT pg_sleep(120)", migrations.RunSQL.noop),
+    ]
+`
+
+// A migrate command still running when the forward budget ends is stopped there, as by Heroku's
+// SIGTERM, and recovered with the time kept in reserve: here only a backward-compatible migration
+// was applied, so no restore is needed (exit 3).
+func TestHerokuMigrationStoppedAtTheBudget(t *testing.T) {
+	e := hkStart(t, "zdcd-migrate-budget", nil)
+	dir := e.version(hkKeep("accounts/0003"), map[string]string{"accounts/migrations/0004_slow.py": hkSlowMigration})
+
+	start := time.Now()
+	r := e.run(dir, e.directEnv("ZDCD_RELEASE_DEADLINE=18s", "ZDCD_ALLOW=accounts.0004_slow"), "release")
+	if d := time.Since(start); d > 17*time.Second {
+		t.Errorf("the release took %s: the migrate command was not stopped at 12s (18s less the 6s reserve)", d)
+	}
+	if r.code != 3 {
+		t.Errorf("exit %d, want 3", r.code)
+	}
+	out := r.stdout + r.stderr
+	hkContainsAll(t, "output", out,
+		"The migration was stopped at the release's time budget (ZDCD_RELEASE_DEADLINE less the recovery reserve)",
+		"Every one of them is backward compatible")
+	if got := e.query("SELECT name FROM django_migrations WHERE app = 'accounts' ORDER BY id"); strings.Join(got, ",") != "0001_initial,0002_customer_nickname,0003_customer_phone_ordering" {
+		t.Errorf("accounts applied = %v, want up to 0003 (0004 stopped)", got)
+	}
+	if run := e.newestRun(dir); run["outcome"] != "interrupted" || run["exit_code"] != float64(3) {
+		t.Errorf("ledger run = %v, want interrupted, exit 3", run)
+	}
+	hkAssertNoSecrets(e)
+}
