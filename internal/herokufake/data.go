@@ -837,7 +837,7 @@ func (s *Server) StartScheduledBackup(appName string, d time.Duration) (string, 
 	t.fromType, t.toType, t.scheduled = "pg_dump", "gof3r", true
 	t.fromName, t.toName = s.attachmentName(ad), "BACKUP"
 	t.blob = t.uuid + ".dump"
-	t.sim = TransferSim{SourceBytes: s.sim.SourceBytes, Duration: d}
+	t.sim = TransferSim{SourceBytes: s.simFor("backup").SourceBytes, Duration: d}
 	if t.sim.SourceBytes == 0 {
 		t.sim.SourceBytes = 3 << 30
 	}

@@ -213,3 +213,32 @@ func TestScheduledBackupRefusesCapture(t *testing.T) {
 	}
 	e.fake.Wait()
 }
+
+// The control API starts a scheduled backup and sets the simulation, for scripts and the demo.
+func TestControlScheduledBackupAndSim(t *testing.T) {
+	e := start(t)
+	db := pgtest.NewDatabase(t)
+	addon, err := e.fake.AddPostgres("myapp", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, v := raw2(t, e.url+"/_localheroku/transfer-sim", `{"source_bytes": 3221225472, "duration_ms": 500, "kind": "restore"}`); status != http.StatusOK {
+		t.Fatalf("transfer-sim: %d %v", status, v)
+	}
+	if status, _ := raw2(t, e.url+"/_localheroku/transfer-sim", `{"kind": "copy"}`); status != http.StatusUnprocessableEntity {
+		t.Errorf("transfer-sim with kind copy: %d, want 422", status)
+	}
+	status, v := raw2(t, e.url+"/_localheroku/apps/myapp/scheduled-backups", `{"duration_ms": 300}`)
+	if m, _ := v.(map[string]any); status != http.StatusCreated || m["name"] != "a001" {
+		t.Fatalf("scheduled-backups: %d %v", status, v)
+	}
+	if status, _ := rawAny(t, "POST", e.url+"/client/v11/databases/"+addon.ID+"/backups"); status != http.StatusUnprocessableEntity {
+		t.Errorf("capture while the scheduled backup runs: %d, want 422", status)
+	}
+	a := pollRaw(t, e.url+"/client/v11/apps/myapp/transfers/1", func(m map[string]any) bool { return m["finished_at"] != nil })
+	// The simulation is limited to restores; a scheduled backup reports 3 GB by default.
+	if a["source_bytes"] != float64(3<<30) {
+		t.Errorf("scheduled backup source_bytes = %v", a["source_bytes"])
+	}
+	e.fake.Wait()
+}
