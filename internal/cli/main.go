@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"github.com/zdcd/zdcd/internal/config"
@@ -39,6 +40,9 @@ type IO struct {
 	Environ []string
 	// Getwd returns the working directory.
 	Getwd func() (string, error)
+	// Start is when the process started: the release's time budget (ZDCD_RELEASE_DEADLINE) counts
+	// from it. Zero: when the command starts.
+	Start time.Time
 }
 
 // System returns the process's real IO.
@@ -49,6 +53,7 @@ func System() IO {
 		OutIsTTY: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "",
 		Environ:  os.Environ(),
 		Getwd:    os.Getwd,
+		Start:    time.Now(),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	stdio "io"
 	"os"
+	"time"
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/childenv"
@@ -49,10 +50,17 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 	if _, err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
+	start := io.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
 	var hc *heroku.Client
 	var gen heroku.Generation
 	if cfg.APIKey.IsSet() {
-		if hc, err = heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval}); err != nil {
+		// A backup's or restore's progress: a line on each change of state, and at most every ten
+		// polls in between (30 s at the default 3 s).
+		hopts := heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval, ProgressInterval: 10 * cfg.APIPollInterval}
+		if hc, err = heroku.New(cfg, hopts); err != nil {
 			return err
 		}
 		gen = release.ReadGeneration(ctx, hc, cfg.AppName, io.Out, release.FirRelease)
@@ -112,6 +120,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		Info:        info,
 		Description: description,
 		Out:         io.Out,
+		Deadline:    start.Add(cfg.ReleaseDeadline),
 	}
 	if hc != nil {
 		flow.Platform = hc

@@ -64,6 +64,7 @@ const (
 	DefaultLockRetryMaxDelay = 15 * time.Second
 	DefaultLockWait          = 30 * time.Second
 	DefaultReleaseLockWait   = 10 * time.Minute
+	DefaultReleaseDeadline   = 55 * time.Minute
 	DefaultBackup            = BackupAlways
 	DefaultMaintenance       = MaintenanceUnsafe
 	DefaultPlatformAPIURL    = "https://api.heroku.com"
@@ -98,8 +99,9 @@ type Config struct {
 	// trailing slash.
 	PlatformAPIURL string
 	DataAPIURL     string
-	// APITimeout is ZDCD_API_TIMEOUT: the bound on all Heroku API calls of one step (a backup
-	// capture and its polling, a restore, a release).
+	// APITimeout is ZDCD_API_TIMEOUT: the bound on the Heroku API calls of one step (a request and
+	// its retries, a capture's POST, a release's wait). The wait for a backup or a restore is not
+	// bounded by it but by ReleaseDeadline: a transfer of a few GB takes tens of minutes.
 	APITimeout time.Duration
 	// APIPollInterval is ZDCD_API_POLL_INTERVAL: the pause between two polls of a Heroku backup
 	// or restore (the Heroku CLI's 3s).
@@ -143,6 +145,11 @@ type Config struct {
 	// ReleaseLockWait is ZDCD_RELEASE_LOCK_WAIT: how long a second concurrent release waits for
 	// the advisory lock before failing; 0 means fail at once.
 	ReleaseLockWait time.Duration
+	// ReleaseDeadline is ZDCD_RELEASE_DEADLINE: how long, from the start of the process, a
+	// release may run, recovery included. Heroku stops a release phase at one hour (HEROKU.md
+	// §1.2); the default, 55 minutes, leaves 5 for the last words. The backup and the migrations
+	// must end a recovery reserve earlier (release.RecoveryReserve), so that a restore has time.
+	ReleaseDeadline time.Duration
 
 	// Backup is ZDCD_BACKUP.
 	Backup BackupPolicy
@@ -190,6 +197,7 @@ type env struct {
 	LockRetryMaxDelay *string `envconfig:"ZDCD_LOCK_RETRY_MAX_DELAY"`
 	LockWait          *string `envconfig:"ZDCD_LOCK_WAIT"`
 	ReleaseLockWait   *string `envconfig:"ZDCD_RELEASE_LOCK_WAIT"`
+	ReleaseDeadline   *string `envconfig:"ZDCD_RELEASE_DEADLINE"`
 	Backup            *string `envconfig:"ZDCD_BACKUP"`
 	Maintenance       *string `envconfig:"ZDCD_MAINTENANCE"`
 	BackupDir         *string `envconfig:"ZDCD_BACKUP_DIR"`
@@ -251,6 +259,7 @@ func Defaults() *Config {
 		LockRetryMaxDelay: DefaultLockRetryMaxDelay,
 		LockWait:          DefaultLockWait,
 		ReleaseLockWait:   DefaultReleaseLockWait,
+		ReleaseDeadline:   DefaultReleaseDeadline,
 		Backup:            DefaultBackup,
 		Maintenance:       DefaultMaintenance,
 		set:               map[string]bool{},
@@ -397,6 +406,7 @@ func Load() (*Config, error) {
 	}
 	c.LockWait = l.duration("ZDCD_LOCK_WAIT", e.LockWait, c.LockWait, zeroOK)
 	c.ReleaseLockWait = l.duration("ZDCD_RELEASE_LOCK_WAIT", e.ReleaseLockWait, c.ReleaseLockWait, zeroOK)
+	c.ReleaseDeadline = l.duration("ZDCD_RELEASE_DEADLINE", e.ReleaseDeadline, c.ReleaseDeadline, positive)
 
 	if v, ok := l.value("ZDCD_BACKUP", e.Backup); ok {
 		switch p := BackupPolicy(strings.ToLower(v)); p {

@@ -65,6 +65,7 @@ func TestLoadDefaults(t *testing.T) {
 		LockRetryMaxDelay: 15 * time.Second,
 		LockWait:          30 * time.Second,
 		ReleaseLockWait:   10 * time.Minute,
+		ReleaseDeadline:   55 * time.Minute,
 		Backup:            BackupAlways,
 		Maintenance:       MaintenanceUnsafe,
 
@@ -214,6 +215,8 @@ func TestLoad(t *testing.T) {
 		{name: "backup dir", env: map[string]string{"ZDCD_BACKUP_DIR": "/tmp/backups"}, want: func(c *Config) { c.BackupDir = "/tmp/backups" }},
 
 		// Nightly (the window's parsing has its own test).
+		{name: "release deadline", env: map[string]string{"ZDCD_RELEASE_DEADLINE": "40m"}, want: func(c *Config) { c.ReleaseDeadline = 40 * time.Minute }},
+		{name: "release deadline zero", env: map[string]string{"ZDCD_RELEASE_DEADLINE": "0"}, err: `ZDCD_RELEASE_DEADLINE is invalid: "0" is zero; ` + posDur},
 		{name: "nightly release timeout", env: map[string]string{"ZDCD_NIGHTLY_RELEASE_TIMEOUT": "90m"}, want: func(c *Config) { c.NightlyReleaseTimeout = 90 * time.Minute }},
 		{name: "nightly release timeout zero", env: map[string]string{"ZDCD_NIGHTLY_RELEASE_TIMEOUT": "0"}, err: `ZDCD_NIGHTLY_RELEASE_TIMEOUT is invalid: "0" is zero; ` + posDur},
 		{name: "nightly window garbage", env: map[string]string{"ZDCD_NIGHTLY_WINDOW": "nights"}, err: `ZDCD_NIGHTLY_WINDOW is invalid: "nights" is not a range and a zone; expected "HH:MM-HH:MM Zone" with an IANA zone, such as "02:00-05:00 Europe/Paris"`},

@@ -92,6 +92,7 @@ func (c *Config) Settings() []Setting {
 	add("ZDCD_LOCK_RETRY_MAX_DELAY", formatDuration(c.LockRetryMaxDelay), true, "")
 	add("ZDCD_LOCK_WAIT", formatDuration(c.LockWait), true, "")
 	add("ZDCD_RELEASE_LOCK_WAIT", formatDuration(c.ReleaseLockWait), true, "")
+	add("ZDCD_RELEASE_DEADLINE", formatDuration(c.ReleaseDeadline), true, "")
 
 	group = "Backup"
 	add("ZDCD_BACKUP", string(c.Backup), true, "")

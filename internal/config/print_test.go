@@ -61,6 +61,7 @@ ZDCD_LOCK_RETRY_DELAY=500ms (default)
 ZDCD_LOCK_RETRY_MAX_DELAY=15s (default)
 ZDCD_LOCK_WAIT=30s (default)
 ZDCD_RELEASE_LOCK_WAIT=10m (default)
+ZDCD_RELEASE_DEADLINE=55m (default)
 
 # Backup
 ZDCD_BACKUP=always

@@ -2,6 +2,7 @@ package heroku
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,16 +28,20 @@ type Transfer struct {
 	// (a secret).
 	FromURL string
 	// ToURL is a backup's location: what Restore takes.
-	ToURL          string
-	CreatedAt      time.Time
-	StartedAt      *time.Time
-	FinishedAt     *time.Time
-	CanceledAt     *time.Time
+	ToURL      string
+	CreatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+	CanceledAt *time.Time
+	// UpdatedAt is when Heroku last updated the transfer (nil when not sent).
+	UpdatedAt *time.Time
+	// Succeeded is false until the transfer finished (the wire's null) and when it failed.
 	Succeeded      bool
 	ProcessedBytes int64
-	SourceBytes    int64
-	Warnings       int
-	Scheduled      bool
+	// SourceBytes is the size of what is transferred; 0 when Heroku does not say (null).
+	SourceBytes int64
+	Warnings    int
+	Scheduled   bool
 	// Logs come only with a verbose read (Transfer(…, true)) and with a failure.
 	Logs []TransferLog
 }
@@ -114,51 +119,100 @@ func (e *TransferError) Error() string {
 	return s
 }
 
-// transfer is the wire form (HEROKU.md 5.3).
+// transfer is the wire form (HEROKU.md §5.3, heroku/cli src/lib/pg/types.ts). Timestamps are
+// in DataTimeLayout, not RFC 3339; succeeded is null until the transfer finishes; source_bytes may
+// be null; a restore's to_url (and a backup's from_url) is the database URL with its password, so
+// transferURL drops it while decoding.
 type transfer struct {
-	UUID           string     `json:"uuid"`
-	Num            int        `json:"num"`
-	FromType       string     `json:"from_type"`
-	ToType         string     `json:"to_type"`
-	FromName       string     `json:"from_name"`
-	ToName         string     `json:"to_name"`
-	FromURL        string     `json:"from_url"`
-	ToURL          string     `json:"to_url"`
-	CreatedAt      time.Time  `json:"created_at"`
-	StartedAt      *time.Time `json:"started_at"`
-	FinishedAt     *time.Time `json:"finished_at"`
-	CanceledAt     *time.Time `json:"canceled_at"`
-	Succeeded      bool       `json:"succeeded"`
-	ProcessedBytes int64      `json:"processed_bytes"`
-	SourceBytes    int64      `json:"source_bytes"`
-	Warnings       int        `json:"warnings"`
+	UUID           string      `json:"uuid"`
+	Num            int         `json:"num"`
+	FromType       string      `json:"from_type"`
+	ToType         string      `json:"to_type"`
+	FromName       string      `json:"from_name"`
+	ToName         string      `json:"to_name"`
+	FromURL        transferURL `json:"from_url"`
+	ToURL          transferURL `json:"to_url"`
+	CreatedAt      dataTime    `json:"created_at"`
+	StartedAt      dataTime    `json:"started_at"`
+	FinishedAt     dataTime    `json:"finished_at"`
+	CanceledAt     dataTime    `json:"canceled_at"`
+	UpdatedAt      dataTime    `json:"updated_at"`
+	Succeeded      *bool       `json:"succeeded"`
+	ProcessedBytes *int64      `json:"processed_bytes"`
+	SourceBytes    *int64      `json:"source_bytes"`
+	Warnings       *int        `json:"warnings"`
 	Schedule       *struct {
 		UUID string `json:"uuid"`
 	} `json:"schedule"`
 	Logs []struct {
-		CreatedAt time.Time `json:"created_at"`
-		Level     string    `json:"level"`
-		Message   string    `json:"message"`
+		CreatedAt dataTime `json:"created_at"`
+		Level     string   `json:"level"`
+		Message   string   `json:"message"`
 	} `json:"logs"`
 }
 
-func (w transfer) public() Transfer {
+// public checks and converts the wire form. Its error names the field and value that did not
+// parse (never a URL: those are not quoted).
+func (w transfer) public() (Transfer, error) {
 	t := Transfer{
 		UUID: w.UUID, Num: w.Num, FromType: w.FromType, ToType: w.ToType,
-		FromName: w.FromName, ToName: w.ToName, ToURL: w.ToURL,
-		CreatedAt: w.CreatedAt, StartedAt: w.StartedAt, FinishedAt: w.FinishedAt, CanceledAt: w.CanceledAt,
-		Succeeded: w.Succeeded, ProcessedBytes: w.ProcessedBytes, SourceBytes: w.SourceBytes,
-		Warnings: w.Warnings, Scheduled: w.Schedule != nil,
+		FromName: w.FromName, ToName: w.ToName, ToURL: w.ToURL.url,
+		Succeeded: w.Succeeded != nil && *w.Succeeded, Scheduled: w.Schedule != nil,
+	}
+	if w.ProcessedBytes != nil {
+		t.ProcessedBytes = *w.ProcessedBytes
+	}
+	if w.SourceBytes != nil {
+		t.SourceBytes = *w.SourceBytes
+	}
+	if w.Warnings != nil {
+		t.Warnings = *w.Warnings
+	}
+	var err error
+	fields := []struct {
+		name string
+		in   dataTime
+		out  **time.Time
+	}{
+		{"started_at", w.StartedAt, &t.StartedAt},
+		{"finished_at", w.FinishedAt, &t.FinishedAt},
+		{"canceled_at", w.CanceledAt, &t.CanceledAt},
+		{"updated_at", w.UpdatedAt, &t.UpdatedAt},
+	}
+	for _, f := range fields {
+		if *f.out, err = f.in.time(f.name); err != nil {
+			return Transfer{}, fmt.Errorf("transfer %d: %w", w.Num, err)
+		}
+	}
+	created, err := w.CreatedAt.time("created_at")
+	if err != nil {
+		return Transfer{}, fmt.Errorf("transfer %d: %w", w.Num, err)
+	}
+	if created != nil {
+		t.CreatedAt = *created
 	}
 	if w.FromType != "pg_dump" {
-		// A backup's from_url is the database URL with its password; a restore's is the dump.
-		t.FromURL = w.FromURL
+		// A backup's from_url is the database URL with its password (dropped at decode anyway); a
+		// restore's is the dump.
+		t.FromURL = w.FromURL.url
 	}
-	for _, l := range w.Logs {
-		t.Logs = append(t.Logs, TransferLog{CreatedAt: l.CreatedAt, Level: l.Level, Message: l.Message})
+	for i, l := range w.Logs {
+		at, err := l.CreatedAt.time(fmt.Sprintf("logs[%d].created_at", i))
+		if err != nil {
+			return Transfer{}, fmt.Errorf("transfer %d: %w", w.Num, err)
+		}
+		tl := TransferLog{Level: l.Level, Message: l.Message}
+		if at != nil {
+			tl.CreatedAt = *at
+		}
+		t.Logs = append(t.Logs, tl)
 	}
 	t.Name = transferName(t)
-	return t
+	if t.IsRestore() || !t.IsBackup() {
+		// Only a backup's to_url is a backup location; a restore's or a copy's is a database.
+		t.ToURL = ""
+	}
+	return t, nil
 }
 
 // transferName is the CLI's prefix() plus the zero-padded number.
@@ -196,7 +250,11 @@ func (c *Client) transfers(ctx context.Context, db Addon) ([]Transfer, error) {
 	}
 	out := make([]Transfer, 0, len(list))
 	for _, w := range list {
-		out = append(out, w.public())
+		t, err := w.public()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
 	}
 	return out, nil
 }
@@ -220,11 +278,12 @@ func (c *Client) transferInfo(ctx context.Context, db Addon, id string, verbose 
 	if err := c.data.Get(ctx, &w, path, nil, nil); err != nil {
 		return Transfer{}, err
 	}
-	return w.public(), nil
+	return w.public()
 }
 
 // CaptureBackup starts a backup of the database (POST …/databases/{id}/backups, no body) and
-// returns the transfer without waiting; WaitTransfer waits for it, Backup does both.
+// returns the transfer without waiting; WaitTransfer waits for it, Backup does both. Heroku
+// answers 201 with the transfer (HEROKU.md §5.3); any 2xx is accepted.
 //
 // The POST is not retried on an ambiguous failure; the transfers of the billing app are then
 // listed, and a manual backup numbered above the newest transfer before the POST is taken as the
@@ -244,26 +303,139 @@ func (c *Client) capture(ctx context.Context, db Addon) (Transfer, error) {
 	})
 }
 
-// Backup captures a backup and waits for it, writing progress lines to progress (nil: none). The
-// whole is bounded by Config.APITimeout. A backup that finishes without success is a
-// *TransferError.
-func (c *Client) Backup(ctx context.Context, db Addon, progress io.Writer) (Transfer, error) {
-	ctx, cancel := c.bound(ctx)
-	defer cancel()
-	t, err := c.capture(ctx, db)
-	if err != nil {
-		return Transfer{}, err
+// ErrTransferInProgress is in the chain of a capture Heroku refused because another transfer of
+// the database runs (the daily scheduled backup, typically): "a transfer is currently in
+// progress". The status code is UNCERTAIN (HEROKU.md §5.3: 422 likely); the client recognises a
+// 4xx whose message says "in progress".
+var ErrTransferInProgress = errors.New("another transfer of the database is in progress")
+
+type inProgress struct{ error }
+
+func (e inProgress) Unwrap() error        { return e.error }
+func (e inProgress) Is(target error) bool { return target == ErrTransferInProgress }
+
+// isInProgress reports whether err is Heroku refusing a capture while another transfer runs.
+func isInProgress(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status < 400 || apiErr.Status >= 500 {
+		return false
 	}
-	return c.wait(ctx, db, t, progress)
+	return strings.Contains(strings.ToLower(apiErr.Message), "in progress")
+}
+
+// Backup captures a backup and waits for it, writing progress lines to progress (nil: none).
+//
+// Each API call (the POST, a poll) is bounded by Config.APITimeout; the wait for the transfer is
+// bounded by ctx only: the release's remaining budget, since a capture of a database of a few GB
+// takes minutes to tens of minutes. When ctx ends first, the error is a *StillRunningError: the
+// backup is not failed, Heroku goes on with it. A backup that finishes without success is a
+// *TransferError.
+//
+// When Heroku refuses the capture because another transfer runs (the daily scheduled backup),
+// Backup says so on progress, waits for that transfer within ctx and captures again.
+func (c *Client) Backup(ctx context.Context, db Addon, progress io.Writer) (Transfer, error) {
+	refusals := 0
+	for {
+		pctx, cancel := c.bound(ctx)
+		t, err := c.capture(pctx, db)
+		cancel()
+		if err == nil {
+			return c.wait(ctx, db, t, progress)
+		}
+		if !isInProgress(err) {
+			return Transfer{}, err
+		}
+		err = inProgress{err}
+		refusals++
+		running, lerr := c.runningTransfer(ctx, db)
+		switch {
+		case lerr != nil:
+			return Transfer{}, fmt.Errorf("%w; then listing transfers failed: %v", err, lerr)
+		case running == nil:
+			// Refused, yet nothing runs any more: it just finished. Retry after a poll interval,
+			// a bounded number of times.
+			if refusals > c.opts.PollFailures {
+				return Transfer{}, err
+			}
+			c.say(progress, "capture refused (%s); no running transfer listed, retrying", apiMessage(err))
+			if !c.pause(ctx) {
+				return Transfer{}, fmt.Errorf("%w (the release's time budget ended)", err)
+			}
+			continue
+		}
+		c.say(progress, "waiting for %s %s to finish (%s) before capturing: Heroku runs one transfer of a database at a time",
+			running.Kind(), running.Name, running.Status())
+		if _, werr := c.wait(ctx, db, *running, progress); werr != nil {
+			var still *StillRunningError
+			if errors.As(werr, &still) {
+				still.Blocking = true
+				return Transfer{}, still
+			}
+			var terr *TransferError
+			if !errors.As(werr, &terr) {
+				return Transfer{}, fmt.Errorf("capture backup of %s: %w", db.Name, werr)
+			}
+			// The other transfer failing does not stop ours.
+		}
+	}
+}
+
+// apiMessage is the message of the *APIError in err's chain.
+func apiMessage(err error) string {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Message
+	}
+	return err.Error()
+}
+
+// runningTransfer returns the newest unfinished transfer of the database's billing app, nil when
+// none runs.
+func (c *Client) runningTransfer(ctx context.Context, db Addon) (*Transfer, error) {
+	lctx, cancel := c.bound(ctx)
+	defer cancel()
+	list, err := c.transfers(withClass(lctx, idempotent), db)
+	if err != nil {
+		return nil, c.fail("list transfers of "+db.billingApp(), err)
+	}
+	var found *Transfer
+	for i := range list {
+		t := list[i]
+		if !t.Finished() && t.CanceledAt == nil && (found == nil || t.Num > found.Num) {
+			found = &list[i]
+		}
+	}
+	return found, nil
+}
+
+// pause waits one poll interval; false when ctx ended first.
+func (c *Client) pause(ctx context.Context) bool {
+	timer := time.NewTimer(c.opts.PollInterval)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// say writes one progress line, indented as the release log's details (7 spaces).
+func (c *Client) say(progress io.Writer, format string, args ...any) {
+	if progress != nil {
+		fmt.Fprint(progress, c.redact(fmt.Sprintf("       "+format+"\n", args...)))
+	}
 }
 
 // Restore restores the database from a backup URL (a backup's ToURL), overwriting it entirely,
-// and waits for the restore, writing progress lines to progress (nil: none). The whole is bounded
-// by Config.APITimeout. An ambiguous failure of the POST is resolved as in CaptureBackup, with a
-// restore from the same URL.
+// and waits for the restore, writing progress lines to progress (nil: none). The POST (Heroku
+// answers 201) is bounded by Config.APITimeout, the wait by ctx only, as in Backup: a restore
+// still running when ctx ends is a *StillRunningError, never a failure. An ambiguous failure of
+// the POST is resolved as in CaptureBackup, with a restore from the same URL.
+//
+// The restore transfer's to_url is the target database URL with its password (HEROKU.md §5.3): it
+// is dropped while decoding, and never reaches a Transfer, an error or a progress line.
 func (c *Client) Restore(ctx context.Context, db Addon, backupURL string, progress io.Writer) (Transfer, error) {
-	ctx, cancel := c.bound(ctx)
-	defer cancel()
 	op := "restore " + db.Name
 	if backupURL == "" {
 		return Transfer{}, fmt.Errorf("%s: no backup URL", op)
@@ -272,9 +444,11 @@ func (c *Client) Restore(ctx context.Context, db Addon, backupURL string, progre
 	body := struct {
 		BackupURL string `json:"backup_url"`
 	}{backupURL}
-	t, err := c.postTransfer(ctx, op, db, isOurs, func(ctx context.Context, w *transfer) error {
+	pctx, cancel := c.bound(ctx)
+	t, err := c.postTransfer(pctx, op, db, isOurs, func(ctx context.Context, w *transfer) error {
 		return c.data.Post(ctx, w, "/client/v11/databases/"+url.PathEscape(db.ID)+"/restores", body)
 	})
+	cancel()
 	if err != nil {
 		return Transfer{}, err
 	}
@@ -300,7 +474,11 @@ func (c *Client) postTransfer(ctx context.Context, op string, db Addon, match fu
 		if w.UUID == "" && w.Num == 0 {
 			return Transfer{}, fmt.Errorf("%s: Heroku answered without a transfer", op)
 		}
-		return w.public(), nil
+		t, err := w.public()
+		if err != nil {
+			return Transfer{}, fmt.Errorf("%s: %w", op, err)
+		}
+		return t, nil
 	}
 	if !ambiguous(err) {
 		return Transfer{}, notStarted{c.fail(op, err)}
@@ -326,51 +504,49 @@ func (c *Client) postTransfer(ctx context.Context, op string, db Addon, match fu
 }
 
 // WaitTransfer polls a transfer until it finishes, as `heroku pg:backups:capture` does (HEROKU.md
-// 5.4): every Options.PollInterval, tolerating up to Options.PollFailures failed polls (a 401 or
-// 403 fails at once), writing a line to progress (nil: none) each time the state changes, and
-// bounded by Config.APITimeout. A transfer that finishes without success is a *TransferError
-// carrying the last lines of its log.
+// 5.4): every Options.PollInterval, each poll bounded by Config.APITimeout, tolerating up to
+// Options.PollFailures failed polls in a row for at most Config.APITimeout (a 401 or 403 fails at
+// once), writing progress lines to progress (nil: none) on each change of state and at most every
+// Options.ProgressInterval in between. The wait is bounded by ctx: a transfer still running when
+// ctx ends is a *StillRunningError. A transfer that finishes without success is a
+// *TransferError carrying the last lines of its log.
 func (c *Client) WaitTransfer(ctx context.Context, db Addon, t Transfer, progress io.Writer) (Transfer, error) {
-	ctx, cancel := c.bound(ctx)
-	defer cancel()
 	return c.wait(ctx, db, t, progress)
 }
 
 func (c *Client) wait(ctx context.Context, db Addon, t Transfer, progress io.Writer) (Transfer, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.TransferTimeout)
+		defer cancel()
+	}
 	id := t.UUID
 	if id == "" {
 		id = strconv.Itoa(t.Num)
 	}
 	op := fmt.Sprintf("wait for %s of %s", t.Name, db.Name)
-	say := func(format string, args ...interface{}) {
-		if progress != nil {
-			fmt.Fprint(progress, c.redact(fmt.Sprintf("       "+format+"\n", args...)))
-		}
-	}
-	start := c.opts.Now()
-	last := ""
+	pr := progressReport{now: c.opts.Now, start: c.opts.Now(), every: c.opts.ProgressInterval}
 	failures := 0
+	var failingSince time.Time
 	var lastErr error
 	for {
-		if state := t.State(); state != last && !t.Finished() {
-			say("%s: %s", t.Name, state)
-			last = state
+		if line, ok := pr.line(t); ok && !t.Finished() {
+			c.say(progress, "%s", line)
 		}
 		if t.Finished() || t.CanceledAt != nil {
 			break
 		}
-		timer := time.NewTimer(c.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			msg := fmt.Sprintf("%s: still %s after %s", op, strings.ToLower(t.State()), c.opts.Now().Sub(start).Round(time.Millisecond))
+		if !c.pause(ctx) {
+			still := &StillRunningError{Transfer: t, App: db.billingApp(), Elapsed: pr.elapsed(t)}
 			if lastErr != nil {
-				msg += fmt.Sprintf(" (last poll failed: %v)", c.fail("poll", lastErr))
+				still.LastPoll = c.fail("poll", lastErr)
 			}
-			return t, fmt.Errorf("%s: %w", c.redact(msg), ctx.Err())
-		case <-timer.C:
+			c.say(progress, "%s", still.Status())
+			return t, still
 		}
-		next, err := c.transferInfo(withClass(ctx, idempotent), db, id, false)
+		pctx, cancel := c.bound(ctx)
+		next, err := c.transferInfo(withClass(pctx, idempotent), db, id, false)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				continue // reported at the top of the loop
@@ -378,20 +554,24 @@ func (c *Client) wait(ctx context.Context, db Addon, t Transfer, progress io.Wri
 			if s := StatusOf(c.cause(err)); s == http.StatusUnauthorized || s == http.StatusForbidden {
 				return t, c.fail(op, err)
 			}
+			if failures == 0 {
+				failingSince = c.opts.Now()
+			}
 			failures++
 			lastErr = err
-			if failures > c.opts.PollFailures {
-				return t, c.fail(fmt.Sprintf("%s: %d polls failed", op, failures), err)
+			if failures > c.opts.PollFailures || (c.timeout > 0 && c.opts.Now().Sub(failingSince) > c.timeout) {
+				return t, c.fail(fmt.Sprintf("%s: %d polls failed in a row over %s (the transfer's outcome is unknown: `heroku pg:backups:info %s --app %s`)",
+					op, failures, c.opts.Now().Sub(failingSince).Round(time.Millisecond), t.Name, db.billingApp()), err)
 			}
 			continue
 		}
+		failures, lastErr = 0, nil
 		t = next
 	}
+	c.say(progress, "%s", pr.final(t))
 	if t.Succeeded && t.CanceledAt == nil {
-		say("%s: %s", t.Name, t.State())
 		return t, nil
 	}
-	say("%s: %s", t.Name, t.State())
 	// The CLI re-reads the transfer verbosely for its logs; a failure to do so loses only them.
 	rctx, rcancel := c.reconcileContext(ctx)
 	defer rcancel()

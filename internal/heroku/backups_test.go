@@ -16,6 +16,13 @@ import (
 	"github.com/zdcd/zdcd/internal/heroku"
 )
 
+// dts is a Data API timestamp as the service sends it (HEROKU.md §5.3), not RFC 3339.
+const dts = "2026-01-02 03:04:05 +0000"
+
+// dbPassword is the database password the Data API puts in a backup's from_url and a restore's
+// to_url; it must appear in nothing the client returns, logs or prints.
+const dbPassword = "dbsecret-5f2a"
+
 var testDB = heroku.Addon{ID: "db-1", Name: "postgresql-curved-12345", AppID: "app-myapp", AppName: "myapp"}
 
 // xfer is a transfer of the test server; it advances one step per poll: pending, running,
@@ -30,13 +37,20 @@ type xfer struct {
 }
 
 func (x *xfer) json(verbose bool) map[string]interface{} {
-	var started, finished interface{}
+	// The Data API's shapes (HEROKU.md §5.3): its own timestamp layout, succeeded null until the
+	// transfer finishes, and a restore's to_url is the target database URL with its password.
+	var started, finished, succeeded interface{}
 	if x.polls >= 1 {
-		started = ts
+		started = dts
 	}
 	done := x.polls >= x.stepsToFinish
 	if done {
-		finished = ts
+		finished = dts
+		succeeded = !x.fail
+	}
+	toURL := fmt.Sprintf("https://s3.example.com/b%03d.dump", x.Num)
+	if x.ToType == "pg_restore" {
+		toURL = "postgres://u:" + dbPassword + "@h:5432/db"
 	}
 	var schedule interface{}
 	if x.schedule {
@@ -45,19 +59,19 @@ func (x *xfer) json(verbose bool) map[string]interface{} {
 	m := map[string]interface{}{
 		"uuid": x.UUID, "num": x.Num, "from_type": x.FromType, "to_type": x.ToType,
 		"from_name": "DATABASE", "to_name": "BACKUP", "from_url": x.FromURL,
-		"to_url":     fmt.Sprintf("https://s3.example.com/b%03d.dump", x.Num),
-		"created_at": ts, "started_at": started, "finished_at": finished,
-		"succeeded": done && !x.fail, "canceled_at": nil, "deleted_at": nil, "purged_at": nil, "updated_at": ts,
+		"to_url":     toURL,
+		"created_at": dts, "started_at": started, "finished_at": finished,
+		"succeeded": succeeded, "canceled_at": nil, "deleted_at": nil, "purged_at": nil, "updated_at": dts,
 		"processed_bytes": 2048 * x.polls, "source_bytes": 123456, "warnings": 0, "num_keep": 2,
 		"options": map[string]interface{}{}, "schedule": schedule,
 	}
 	if verbose {
 		logs := []map[string]string{}
 		for i := 1; i <= 7; i++ {
-			logs = append(logs, map[string]string{"created_at": ts, "level": "info", "message": fmt.Sprintf("line %d", i)})
+			logs = append(logs, map[string]string{"created_at": dts, "level": "info", "message": fmt.Sprintf("line %d", i)})
 		}
 		if x.fail {
-			logs = append(logs, map[string]string{"created_at": ts, "level": "error", "message": "pg_dump: error: connection to server failed"})
+			logs = append(logs, map[string]string{"created_at": dts, "level": "error", "message": "pg_dump: error: connection to server failed"})
 		}
 		m["logs"] = logs
 	}
@@ -95,7 +109,8 @@ func (s *transferStore) count() int {
 // transfer is created (nil: 200 with the transfer).
 func (e *env) serveTransfers(s *transferStore, answer func(w http.ResponseWriter, x *xfer, n int)) {
 	if answer == nil {
-		answer = func(w http.ResponseWriter, x *xfer, _ int) { writeJSON(w, 200, x.json(false)) }
+		// Capture and restore answer 201 (HEROKU.md §5.3, recorded responses).
+		answer = func(w http.ResponseWriter, x *xfer, _ int) { writeJSON(w, 201, x.json(false)) }
 	}
 	base := dataPrefix + "/client/v11"
 	e.api.on("GET "+base+"/apps/myapp/transfers", func(w http.ResponseWriter, r *http.Request, _ int) {
@@ -126,7 +141,7 @@ func (e *env) serveTransfers(s *transferStore, answer func(w http.ResponseWriter
 		})
 	}
 	e.api.on("POST "+base+"/databases/db-1/backups", func(w http.ResponseWriter, r *http.Request, n int) {
-		x := s.add(xfer{FromType: "pg_dump", ToType: "gof3r", FromURL: "postgres://u:dbsecret@h/db"})
+		x := s.add(xfer{FromType: "pg_dump", ToType: "gof3r", FromURL: "postgres://u:" + dbPassword + "@h/db"})
 		answer(w, x, n)
 	})
 	e.api.on("POST "+base+"/databases/db-1/restores", func(w http.ResponseWriter, r *http.Request, n int) {
@@ -156,7 +171,8 @@ func TestBackupCapturesAndWaits(t *testing.T) {
 	if b.FromURL != "" {
 		t.Errorf("a backup's from_url (the database URL) is kept: %q", b.FromURL)
 	}
-	want := "       b002: Pending\n       b002: Running (processed 2.0 kB)\n       b002: Running (processed 4.0 kB)\n       b002: Completed\n"
+	// One line per change of phase (polls are 1ms apart, far below the 30s progress interval).
+	want := "       b002: pending\n       b002: running, processed 2.0 kB of 120.6 kB (1%), 0s elapsed\n       b002: completed, 6.0 kB in 0s\n"
 	if progress.String() != want {
 		t.Errorf("progress =\n%s\nwant\n%s", progress.String(), want)
 	}
@@ -202,7 +218,7 @@ func TestBackupFailureCarriesTheLogs(t *testing.T) {
 	if want := "backup b001 did not finish: failed: line 4; line 5; line 6; line 7; pg_dump: error: connection to server failed"; err.Error() != want {
 		t.Errorf("err = %q\nwant  %q", err.Error(), want)
 	}
-	if !strings.HasSuffix(progress.String(), "b001: Failed\n") {
+	if !strings.HasSuffix(progress.String(), "b001: failed, 4.0 kB in 0s\n") {
 		t.Errorf("progress = %q", progress.String())
 	}
 }
@@ -251,21 +267,56 @@ func TestWaitToleratesTransientPollFailures(t *testing.T) {
 	}
 }
 
-func TestWaitIsBounded(t *testing.T) {
+// The wait for a transfer is bounded by the caller's budget, not by ZDCD_API_TIMEOUT, which
+// bounds each call: a backup that takes many times the API timeout completes.
+func TestWaitOutlivesTheAPITimeout(t *testing.T) {
 	e := newEnv(t, func(c *config.Config, o *heroku.Options) {
-		c.APITimeout = 100 * time.Millisecond
-		o.PollInterval = 5 * time.Millisecond
+		c.APITimeout = 50 * time.Millisecond
+		o.PollInterval = 10 * time.Millisecond
 	})
+	s := &transferStore{steps: 30} // 30 polls of 10ms: about 6 API timeouts
+	e.serveTransfers(s, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	b, err := e.client.Backup(ctx, testDB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Succeeded {
+		t.Errorf("backup = %+v", b)
+	}
+	if d := time.Since(start); d < 2*e.cfg.APITimeout {
+		t.Errorf("the backup took %s, less than twice the API timeout: the test proves nothing", d)
+	}
+}
+
+// When the budget ends first, the transfer is reported still running, with its live state and the
+// commands to follow or stop it: never as failed.
+func TestWaitEndsStillRunning(t *testing.T) {
+	e := newEnv(t, func(c *config.Config, o *heroku.Options) { o.PollInterval = 5 * time.Millisecond })
 	s := &transferStore{steps: 1 << 30}
 	e.serveTransfers(s, nil)
-	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
 	var progress bytes.Buffer
-	_, err := e.client.Backup(context.Background(), testDB, &progress)
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "wait for b001 of postgresql-curved-12345: still running") {
-		t.Fatalf("err = %v", err)
+	b, err := e.client.Backup(ctx, testDB, &progress)
+	var still *heroku.StillRunningError
+	if !errors.As(err, &still) {
+		t.Fatalf("err = %v, want *StillRunningError", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("took %s", d)
+	var terr *heroku.TransferError
+	if errors.As(err, &terr) || b.Failed() {
+		t.Errorf("a running transfer is reported failed: %v", err)
+	}
+	for _, want := range []string{"backup b001 still running on Heroku after", "(processed ", " of 120.6 kB",
+		"`heroku pg:backups:info b001 --app myapp`", "`heroku pg:backups:cancel b001 --app myapp`"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %q, want it to contain %q", err, want)
+		}
+	}
+	if !strings.Contains(progress.String(), "       backup b001 still running on Heroku after") {
+		t.Errorf("progress = %q", progress.String())
 	}
 	noToken(t, "progress", progress.String())
 }
@@ -284,7 +335,7 @@ func TestCaptureAmbiguousFailure(t *testing.T) {
 				apiError(w, 429, "rate_limit", "Slow down.")
 				return
 			}
-			writeJSON(w, 200, x.json(false))
+			writeJSON(w, 201, x.json(false))
 		}, true, 2, 3},
 	}
 	for _, tt := range tests {
@@ -340,7 +391,7 @@ func TestRestore(t *testing.T) {
 	if strings.TrimSpace(body) != `{"backup_url":"https://s3.example.com/b001.dump"}` {
 		t.Errorf("body = %s", body)
 	}
-	if !strings.Contains(progress.String(), "r002: Completed") {
+	if !strings.Contains(progress.String(), "r002: completed") {
 		t.Errorf("progress = %q", progress.String())
 	}
 	if _, err := e.client.Restore(context.Background(), testDB, "", nil); err == nil {

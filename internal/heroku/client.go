@@ -30,6 +30,9 @@ const (
 	DefaultPollInterval     = 3 * time.Second
 	DefaultPollFailures     = 20
 	DefaultReconcileTimeout = 30 * time.Second
+	// DefaultTransferTimeout is Heroku's release-phase limit (HEROKU.md §1.2): no caller waits
+	// longer for a transfer than the release phase may run.
+	DefaultTransferTimeout = time.Hour
 )
 
 // Options tune the client. The zero value means every default; tests shrink the waits so that
@@ -50,8 +53,14 @@ type Options struct {
 	// PollInterval is the pause between two polls of a backup or restore (the CLI's 3 s).
 	PollInterval time.Duration
 	// PollFailures is how many failed polls in a row a wait tolerates before giving up (the CLI's
-	// 20).
+	// 20); a streak of failed polls longer than Config.APITimeout also ends the wait.
 	PollFailures int
+	// ProgressInterval is the most often a running backup or restore gets a progress line when
+	// its state does not change (0 = DefaultProgressInterval).
+	ProgressInterval time.Duration
+	// TransferTimeout bounds the wait for a backup or restore when the caller's context has no
+	// deadline (0 = DefaultTransferTimeout). The release passes its own deadline instead.
+	TransferTimeout time.Duration
 	// ReconcileTimeout bounds the listing that follows an ambiguous failure of a non-idempotent
 	// POST (see CreateRelease). It runs even when the operation's own bound has expired.
 	ReconcileTimeout time.Duration
@@ -89,6 +98,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollFailures <= 0 {
 		o.PollFailures = DefaultPollFailures
+	}
+	if o.TransferTimeout <= 0 {
+		o.TransferTimeout = DefaultTransferTimeout
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = DefaultProgressInterval
 	}
 	if o.ReconcileTimeout <= 0 {
 		o.ReconcileTimeout = DefaultReconcileTimeout

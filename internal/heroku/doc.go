@@ -18,14 +18,30 @@
 // 429, 503 and dial errors, where Heroku cannot have acted. After an ambiguous failure (any other
 // 5xx, a timeout or cut connection after sending) they list releases or transfers to find what
 // Heroku created, and return it; see CreateRelease for the matching rule. If that check cannot
-// run, the error wraps ErrOutcomeUnknown. Every operation is bounded by Config.APITimeout (a
-// wait included); each HTTP attempt by Options.RequestTimeout.
+// run, the error wraps ErrOutcomeUnknown. Every operation is bounded by Config.APITimeout; each
+// HTTP attempt by Options.RequestTimeout.
+//
+// # Backups and restores: time
+//
+// The wait for a backup or restore is not an operation of Config.APITimeout: a transfer of a few
+// GB takes minutes to tens of minutes. Each poll is bounded by Config.APITimeout, the wait by the
+// caller's context (the release's remaining budget, ZDCD_RELEASE_DEADLINE), or by
+// Options.TransferTimeout (1h) when it has no deadline. A wait that ends while Heroku still runs
+// the transfer returns a *StillRunningError with its live state and the commands to follow or
+// cancel it: a transfer is never called failed while Heroku runs it. Progress lines go to the
+// progress writer on each change of state and at most every Options.ProgressInterval.
+//
+// # The Data API's shapes
+//
+// The Data API is not the Platform API: its timestamps are "2018-03-03 21:07:42 +0000"
+// (DataTimeLayout), capture and restore answer 201, succeeded is null until a transfer finishes
+// and source_bytes may be null (HEROKU.md §5.3). testdata/dataapi holds fixtures in these shapes.
 //
 // # Secrets
 //
 // The API key never appears in an error, in Options.Log or in a progress writer: errors and lines
-// are scrubbed of it, Authorization is never logged, and a backup's from_url (the database URL) is
-// dropped. Config var values returned by ConfigVars are secrets for the caller to keep.
+// are scrubbed of it, Authorization is never logged, and a backup's from_url and a restore's to_url
+// (the database URL with its password) are dropped while decoding. Config var values returned by ConfigVars are secrets for the caller to keep.
 //
 // # Interfaces
 //

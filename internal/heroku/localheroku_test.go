@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -320,10 +322,30 @@ func TestLocalHerokuBackupAndRestore(t *testing.T) {
 	if n := count(); n != 50 {
 		t.Errorf("%d rows after restore, want 50", n)
 	}
-	if !strings.Contains(progress.String(), b.Name+": Completed") || !strings.Contains(progress.String(), r.Name+": Completed") {
+	if !strings.Contains(progress.String(), b.Name+": completed") || !strings.Contains(progress.String(), r.Name+": completed") {
 		t.Errorf("progress = %q", progress.String())
 	}
 	noToken(t, "progress", progress.String())
+	// The local Heroku sends the restore's to_url as Heroku does: the target database URL with
+	// its password. The client keeps it nowhere.
+	if u, err := url.Parse(l.dbURL); err == nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			again, err := c.TransferInfo(ctx, db, r.UUID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, text := range map[string]string{"restore": fmt.Sprintf("%+v", r), "info": fmt.Sprintf("%+v", again), "progress": progress.String()} {
+				if strings.Contains(text, pw) {
+					t.Errorf("the database password is in the %s: %s", what, text)
+				}
+			}
+			if r.ToURL != "" || again.ToURL != "" {
+				t.Errorf("a restore's to_url (the database URL) is kept: %q %q", r.ToURL, again.ToURL)
+			}
+		} else {
+			t.Errorf("the test database URL has no password: the to_url check proves nothing")
+		}
+	}
 
 	// A failing backup.
 	l.fake.FailBackups(1)

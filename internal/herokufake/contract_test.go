@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	heroku "github.com/heroku/heroku-go/v5"
 
@@ -270,7 +269,7 @@ func TestContractHerokuGoDecodesEveryResponse(t *testing.T) {
 	if err := e.svc.Post(ctx, &tr, "/client/v11/databases/"+addon.ID+"/backups", nil); err != nil {
 		t.Fatal(err)
 	}
-	checkHeaders("capture", 200)
+	checkHeaders("capture", 201) // HEROKU.md §5.3: capture and restore answer 201
 	if !uuidRe.MatchString(tr.UUID) || tr.Num != 1 || tr.FromType != "pg_dump" || tr.ToType != "gof3r" || tr.FromName != "DATABASE" {
 		t.Errorf("capture = %+v", tr)
 	}
@@ -280,9 +279,10 @@ func TestContractHerokuGoDecodesEveryResponse(t *testing.T) {
 		!strings.HasPrefix(done.ToURL, e.url+"/blobs/") {
 		t.Errorf("finished capture = %+v", done)
 	}
+	// The Data API's own layout, not RFC 3339 (HEROKU.md §5.3).
 	for _, s := range []string{done.CreatedAt, *done.StartedAt, *done.FinishedAt} {
-		if _, err := time.Parse(time.RFC3339, s); err != nil || !strings.HasSuffix(s, "Z") {
-			t.Errorf("time %q is not RFC 3339 UTC", s)
+		if !dataTimeRe.MatchString(s) {
+			t.Errorf("time %q is not in the Data API's layout 2006-01-02 15:04:05 -0700", s)
 		}
 	}
 	var transfers []backupTransfer

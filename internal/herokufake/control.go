@@ -17,6 +17,8 @@ func (s *Server) controlRoutes() {
 	s.handle("POST /_localheroku/faults", s.controlFault)
 	s.handle("DELETE /_localheroku/faults", s.controlClearFaults)
 	s.handle("POST /_localheroku/backup-failures", s.controlFailBackups)
+	s.handle("POST /_localheroku/transfer-sim", s.controlTransferSim)
+	s.handle("POST /_localheroku/apps/{app}/scheduled-backups", s.controlScheduledBackup)
 	s.handle("GET /_localheroku/requests", s.controlRequests)
 }
 
@@ -156,4 +158,34 @@ func (s *Server) controlRequests(w http.ResponseWriter, r *http.Request) (int, a
 		out = append(out, x)
 	}
 	return http.StatusOK, out, nil
+}
+
+func (s *Server) controlTransferSim(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
+	var body struct {
+		SourceBytes int64  `json:"source_bytes"`
+		DurationMS  int    `json:"duration_ms"`
+		Kind        string `json:"kind"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	if body.Kind != "" && body.Kind != "backup" && body.Kind != "restore" {
+		return 0, nil, invalid("kind must be backup, restore or empty (both).")
+	}
+	s.SimulateLargeTransfers(TransferSim{SourceBytes: body.SourceBytes, Duration: time.Duration(body.DurationMS) * time.Millisecond, Kind: body.Kind})
+	return http.StatusOK, body, nil
+}
+
+func (s *Server) controlScheduledBackup(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
+	var body struct {
+		DurationMS int `json:"duration_ms"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	name, err := s.StartScheduledBackup(r.PathValue("app"), time.Duration(body.DurationMS)*time.Millisecond)
+	if err != nil {
+		return 0, nil, invalid(err.Error())
+	}
+	return http.StatusCreated, obj{"name": name}, nil
 }

@@ -45,6 +45,45 @@ type transfer struct {
 	warnings             int
 	logs                 []transferLog
 	cancel               context.CancelFunc
+	// scheduled marks the daily scheduled backup ("a" prefix, schedule set).
+	scheduled bool
+	// sim is the large-transfer simulation in force when the transfer was created.
+	sim TransferSim
+}
+
+// DataTimeLayout is the layout of every Data API timestamp: "2018-03-03 21:07:42 +0000", not
+// RFC 3339 (HEROKU.md §5.3: recorded responses of capture, info and restore, and the Heroku
+// CLI's fixtures for api.data.heroku.com). The Platform API sends RFC 3339 (ts).
+const DataTimeLayout = "2006-01-02 15:04:05 -0700"
+
+// dts renders a Data API timestamp.
+func dts(t time.Time) string { return t.UTC().Format(DataTimeLayout) }
+
+func dtsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return dts(*t)
+}
+
+// TransferSim makes the fake's transfers look like those of a large database without taking
+// long: the real pg_dump or pg_restore runs (the data is really saved and restored), then the
+// transfer reports SourceBytes as source_bytes and a processed_bytes growing linearly to it over
+// Duration of wall-clock time, and finishes no sooner. A 3 GB database restored in 3 s is not a
+// measurement of anything: it exercises the client's budget, progress and still-running paths.
+type TransferSim struct {
+	SourceBytes int64
+	Duration    time.Duration
+	// Kind limits the simulation to "backup"s or "restore"s; "" is both.
+	Kind string
+}
+
+// simFor is the simulation for a new transfer of kind ("backup" or "restore").
+func (s *Server) simFor(kind string) TransferSim {
+	if s.sim.Kind != "" && s.sim.Kind != kind {
+		return TransferSim{}
+	}
+	return s.sim
 }
 
 func (s *Server) dataRoutes() {
@@ -177,10 +216,18 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) (int, any, *api
 	if err != nil {
 		return 0, nil, err
 	}
+	if running := s.runningTransfer(ad); running != nil {
+		// Heroku runs one transfer of a database at a time and has refused a capture while
+		// another runs, typically the daily scheduled backup (HEROKU.md §5.3). The status and id
+		// are UNCERTAIN there (422 likely); the message is the one recorded.
+		return 0, nil, &apiError{Status: http.StatusUnprocessableEntity, ID: "unprocessable_entity",
+			Message: fmt.Sprintf("A transfer is currently in progress for this database (%s). Wait for it to finish, or cancel it.", transferLabel(running))}
+	}
 	t := s.newTransfer(ad)
 	t.fromType, t.toType = "pg_dump", "gof3r"
 	t.fromName, t.toName = s.attachmentName(ad), "BACKUP"
 	t.blob = t.uuid + ".dump"
+	t.sim = s.simFor("backup")
 	fail := s.failBackups > 0
 	if fail {
 		s.failBackups--
@@ -190,7 +237,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) (int, any, *api
 	s.procs.Add(1)
 	go s.runCapture(ctx, t, ad.databaseURL, fail, s.backupDelay)
 	s.opts.Logf("backup b%03d of %s: capture requested", t.num, ad.name)
-	return http.StatusOK, s.renderTransfer(r, t, false), nil
+	// 201 with the transfer, as Heroku answers (HEROKU.md §5.3, recorded responses).
+	return http.StatusCreated, s.renderTransfer(r, t, false), nil
 }
 
 func (s *Server) pgBin(name string) (string, error) {
@@ -277,8 +325,12 @@ func (s *Server) runCapture(ctx context.Context, t *transfer, dbURL string, fail
 		s.finishTransfer(ctx, t, delay, err, "Backup failed: pg_dump exited with status 1")
 		return
 	}
+	size := databaseSize(dbURL)
 	s.mu.Lock()
-	t.sourceBytes = databaseSize(dbURL)
+	t.sourceBytes = size
+	if t.sim.SourceBytes > 0 {
+		t.sourceBytes = t.sim.SourceBytes
+	}
 	s.mu.Unlock()
 	path := filepath.Join(s.opts.StateDir, "blobs", t.blob)
 	cmd, err := s.pgCommand(ctx, "pg_dump", dbURL, "--format=custom", "--file="+path)
@@ -308,11 +360,14 @@ func (s *Server) runCapture(ctx context.Context, t *transfer, dbURL string, fail
 	err = cmd.Run()
 	close(done)
 	s.mu.Lock()
-	if fi, serr := os.Stat(path); serr == nil {
+	if fi, serr := os.Stat(path); serr == nil && t.sim.SourceBytes == 0 {
 		t.processedBytes = fi.Size()
 	}
 	logLines(t, s.now(), "warning", redact(stderr.String()))
 	s.mu.Unlock()
+	if err == nil {
+		s.simulate(ctx, t)
+	}
 	msg := "Finished backup"
 	if err != nil {
 		msg = "Backup failed: pg_dump: " + redact(err.Error())
@@ -361,14 +416,16 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) (int, any, *api
 	}
 	t := s.newTransfer(ad)
 	t.fromType, t.toType = "gof3r", "pg_restore"
+	t.sim = s.simFor("restore")
 	t.fromName, t.toName = "BACKUP", s.attachmentName(ad)
-	t.fromURL, t.toURL = body.BackupURL, redactURL(ad.databaseURL)
+	// to_url is rendered from the add-on's database URL, password included, as Heroku sends it.
+	t.fromURL = body.BackupURL
 	ctx, cancel := context.WithCancel(s.ctx)
 	t.cancel = cancel
 	s.procs.Add(1)
 	go s.runRestore(ctx, t, body.BackupURL, ad.databaseURL, s.backupDelay)
 	s.opts.Logf("restore r%03d into %s: requested", t.num, ad.name)
-	return http.StatusOK, s.renderTransfer(r, t, false), nil
+	return http.StatusCreated, s.renderTransfer(r, t, false), nil
 }
 
 // backupFile finds the dump a backup_url names: a blob of this fake (whatever host the URL
@@ -429,6 +486,9 @@ func (s *Server) runRestore(ctx context.Context, t *transfer, backupURL, dbURL s
 		if fi, err = os.Stat(path); err == nil {
 			s.mu.Lock()
 			t.sourceBytes = fi.Size()
+			if t.sim.SourceBytes > 0 {
+				t.sourceBytes = t.sim.SourceBytes
+			}
 			s.mu.Unlock()
 		}
 	}
@@ -459,9 +519,14 @@ func (s *Server) runRestore(ctx context.Context, t *transfer, backupURL, dbURL s
 	cmd.Stderr = &stderr
 	err = cmd.Run()
 	s.mu.Lock()
-	t.processedBytes = t.sourceBytes
+	if t.sim.SourceBytes == 0 {
+		t.processedBytes = t.sourceBytes
+	}
 	logLines(t, s.now(), "warning", redact(stderr.String()))
 	s.mu.Unlock()
+	if err == nil {
+		s.simulate(ctx, t)
+	}
 	msg := "Finished restore"
 	if err != nil {
 		msg = "Restore failed: pg_restore: " + redact(err.Error())
@@ -470,25 +535,42 @@ func (s *Server) runRestore(ctx context.Context, t *transfer, backupURL, dbURL s
 }
 
 func (s *Server) renderTransfer(r *http.Request, t *transfer, verbose bool) obj {
+	// The shapes of HEROKU.md §5.3: Data API timestamps (dts, not RFC 3339); succeeded null
+	// until the transfer finishes; source_bytes null until known; a restore's to_url is the target
+	// database URL with its password, exactly as Heroku sends it (so that a client keeping or
+	// printing it is caught). A backup's from_url stays redacted here: the fake prints no
+	// password it does not have to.
 	fromURL, toURL := t.fromURL, t.toURL
 	if t.fromType == "pg_dump" {
 		fromURL = redactURL(s.findAddon(t.addonID).databaseURL)
 		toURL = s.baseURL(r) + "/blobs/" + t.blob
+	} else if ad := s.findAddon(t.addonID); ad != nil {
+		toURL = ad.databaseURL
+	}
+	var succeeded, sourceBytes, schedule any
+	if t.finishedAt != nil {
+		succeeded = t.succeeded
+	}
+	if t.sourceBytes > 0 {
+		sourceBytes = t.sourceBytes
+	}
+	if t.scheduled {
+		schedule = obj{"uuid": stableID("schedule", t.addonID), "name": t.fromName + "_URL"}
 	}
 	out := obj{
 		"uuid": t.uuid, "num": t.num,
 		"from_type": t.fromType, "to_type": t.toType, "from_name": t.fromName, "to_name": t.toName,
 		"from_url": fromURL, "to_url": toURL,
-		"created_at": ts(t.createdAt), "updated_at": ts(t.updatedAt),
-		"started_at": tsPtr(t.startedAt), "finished_at": tsPtr(t.finishedAt),
-		"canceled_at": tsPtr(t.canceledAt), "deleted_at": nil, "purged_at": nil,
-		"succeeded": t.succeeded, "processed_bytes": t.processedBytes, "source_bytes": t.sourceBytes,
-		"warnings": t.warnings, "num_keep": 2, "options": obj{}, "schedule": nil,
+		"created_at": dts(t.createdAt), "updated_at": dts(t.updatedAt),
+		"started_at": dtsPtr(t.startedAt), "finished_at": dtsPtr(t.finishedAt),
+		"canceled_at": dtsPtr(t.canceledAt), "deleted_at": nil, "purged_at": nil,
+		"succeeded": succeeded, "processed_bytes": t.processedBytes, "source_bytes": sourceBytes,
+		"warnings": t.warnings, "num_keep": 2, "options": obj{}, "schedule": schedule,
 	}
 	if verbose {
 		logs := []obj{}
 		for _, l := range t.logs {
-			logs = append(logs, obj{"created_at": ts(l.at), "level": l.level, "message": l.message})
+			logs = append(logs, obj{"created_at": dts(l.at), "level": l.level, "message": l.message})
 		}
 		out["logs"] = logs
 	}
@@ -565,7 +647,7 @@ func (s *Server) transferPublicURL(w http.ResponseWriter, r *http.Request) (int,
 	if t.fromType != "pg_dump" || !t.succeeded {
 		return 0, nil, invalid("Only a completed backup has a public URL.")
 	}
-	return http.StatusOK, obj{"url": s.baseURL(r) + "/blobs/" + t.blob, "expires_at": ts(s.now().Add(time.Hour))}, nil
+	return http.StatusOK, obj{"url": s.baseURL(r) + "/blobs/" + t.blob, "expires_at": dts(s.now().Add(time.Hour))}, nil
 }
 
 // blob serves a backup file, as S3 serves a signed URL.
@@ -666,4 +748,103 @@ func (s *Server) Transfers(appName string) []TransferStatus {
 		out = append(out, ts)
 	}
 	return out
+}
+
+// runningTransfer is the transfer of the database that has not finished, nil when none runs.
+// The caller holds s.mu.
+func (s *Server) runningTransfer(ad *addon) *transfer {
+	for _, t := range s.transfers {
+		if t.addonID == ad.id && t.finishedAt == nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// transferLabel is the CLI's name of a transfer: a001, b002, r003.
+func transferLabel(t *transfer) string {
+	prefix := "r"
+	switch {
+	case t.fromType == "pg_dump" && t.scheduled:
+		prefix = "a"
+	case t.fromType == "pg_dump":
+		prefix = "b"
+	}
+	return fmt.Sprintf("%s%03d", prefix, t.num)
+}
+
+// simulate plays out t.sim once the real work is done: processed_bytes grows to SourceBytes over
+// Duration (wall clock), and the transfer finishes no sooner.
+func (s *Server) simulate(ctx context.Context, t *transfer) {
+	if t.sim.Duration <= 0 {
+		return
+	}
+	start := time.Now()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		el := time.Since(start)
+		if el > t.sim.Duration {
+			el = t.sim.Duration
+		}
+		s.mu.Lock()
+		if t.sim.SourceBytes > 0 {
+			t.processedBytes = int64(float64(t.sim.SourceBytes) * float64(el) / float64(t.sim.Duration))
+		}
+		t.updatedAt = s.now()
+		s.mu.Unlock()
+		if el >= t.sim.Duration {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// SimulateLargeTransfers makes every capture and restore created from now on behave as one of a
+// large database (TransferSim); the zero TransferSim turns it off.
+func (s *Server) SimulateLargeTransfers(sim TransferSim) {
+	s.mu.Lock()
+	s.sim = sim
+	s.mu.Unlock()
+}
+
+// StartScheduledBackup starts the daily scheduled backup of the app's database now, as Heroku's
+// schedule would: an "a"-prefixed backup with schedule set, which really dumps the database and
+// then runs for d of wall-clock time (with the SourceBytes of SimulateLargeTransfers, 3 GB when
+// unset). While it runs, a capture of that database is refused (422). It returns its name.
+func (s *Server) StartScheduledBackup(appName string, d time.Duration) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.findApp(appName)
+	if a == nil {
+		return "", fmt.Errorf("no app %q", appName)
+	}
+	var ad *addon
+	for _, x := range s.addons {
+		if x.appID == a.id && x.provisioned && x.service == "heroku-postgresql" {
+			ad = x
+			break
+		}
+	}
+	if ad == nil {
+		return "", fmt.Errorf("app %q has no Heroku Postgres database", appName)
+	}
+	t := s.newTransfer(ad)
+	t.fromType, t.toType, t.scheduled = "pg_dump", "gof3r", true
+	t.fromName, t.toName = s.attachmentName(ad), "BACKUP"
+	t.blob = t.uuid + ".dump"
+	t.sim = TransferSim{SourceBytes: s.simFor("backup").SourceBytes, Duration: d}
+	if t.sim.SourceBytes == 0 {
+		t.sim.SourceBytes = 3 << 30
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	t.cancel = cancel
+	s.procs.Add(1)
+	go s.runCapture(ctx, t, ad.databaseURL, false, 0)
+	s.opts.Logf("scheduled backup %s of %s: started", transferLabel(t), ad.name)
+	return transferLabel(t), nil
 }

@@ -66,6 +66,7 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 	s.failBackups = 0
 	s.backupDelay = 0
+	s.sim = TransferSim{}
 	s.mu.Unlock()
 }
 

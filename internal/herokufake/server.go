@@ -89,6 +89,7 @@ type Server struct {
 	requests    []*Request
 	failBackups int
 	backupDelay time.Duration
+	sim         TransferSim
 	tokens      float64
 	tokensAt    time.Time
 	procs       sync.WaitGroup

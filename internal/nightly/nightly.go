@@ -730,6 +730,10 @@ func (f *Flow) dynosDown(ctx context.Context, rel heroku.Release, cause error) e
 	started := f.now()
 	err = f.Restorer.Restore(rctx, d.BackupID)
 	f.step(rctx, "restore", started, err == nil, errText(err))
+	if still := (*heroku.StillRunningError)(nil); errors.As(err, &still) {
+		// Not failed: Heroku goes on restoring after this run's bound.
+		return f.mustAct(ctx, cause, fmt.Sprintf("the restore of backup %s did not finish within this run's recovery bound and has not failed: %v; wait for it to say Completed before anything else", d.BackupID, err))
+	}
 	if err != nil {
 		return f.mustAct(rctx, cause, fmt.Sprintf("the restore of backup %s failed (%v)", d.BackupID, err))
 	}

@@ -29,6 +29,30 @@ var _ Platform = (*heroku.Client)(nil)
 // hour; a restore of a large database can take a while).
 const DefaultRecoveryTimeout = 15 * time.Minute
 
+// statementTimeout bounds the statement printed (and recorded) after the recovery's own time ran
+// out.
+const statementTimeout = 30 * time.Second
+
+// recoveryContext is recovery's context: not cancelled with the run's (SIGTERM), bounded by the
+// release deadline (at least a minute from now, or half the recovery reserve if less, when it is
+// that close or past: to say what happened), or by RecoveryTimeout without one.
+func (f *Flow) recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	rctx := context.WithoutCancel(ctx)
+	if !f.Deadline.IsZero() {
+		d := f.Deadline
+		floor := min(time.Minute, RecoveryReserve(f.Config.ReleaseDeadline)/2)
+		if least := time.Now().Add(floor); d.Before(least) {
+			d = least
+		}
+		return context.WithDeadline(rctx, d)
+	}
+	timeout := f.RecoveryTimeout
+	if timeout <= 0 {
+		timeout = DefaultRecoveryTimeout
+	}
+	return context.WithTimeout(rctx, timeout)
+}
+
 // appState is what recovery did to the app, for the statement printed when a human must act.
 type appState struct {
 	app string
@@ -43,17 +67,14 @@ type appState struct {
 	// restoreUnconfirmed is true when a restore was requested but its outcome is not known;
 	// restoreFailed when it ran and failed midway (the database is partly restored).
 	restoreUnconfirmed, restoreFailed bool
+	// restoreRunning is the restore Heroku still ran when the time budget ended: not failed.
+	restoreRunning *heroku.StillRunningError
 }
 
 // recover runs after the migrate command failed (or was interrupted): decide whether the database
 // changed in a way the old code cannot survive, and restore it if so.
 func (f *Flow) recover(ctx context.Context, runErr error) error {
-	rctx := context.WithoutCancel(ctx)
-	timeout := f.RecoveryTimeout
-	if timeout <= 0 {
-		timeout = DefaultRecoveryTimeout
-	}
-	rctx, cancel := context.WithTimeout(rctx, timeout)
+	rctx, cancel := f.recoveryContext(ctx)
 	defer cancel()
 
 	what := what(runErr)
@@ -137,6 +158,16 @@ func (f *Flow) restore(rctx, ctx context.Context, runErr error, bad []plan.Migra
 	f.say("Restoring backup %s", f.backup.ID)
 	started := f.now()
 	err := f.Backups.Restore(rctx, *f.backup)
+	if still := (*heroku.StillRunningError)(nil); errors.As(err, &still) && !still.Blocking {
+		// The budget ended, not the restore: Heroku goes on restoring. What follows needs a
+		// context of its own, the recovery's being over.
+		st.restoreRunning = still
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), statementTimeout)
+		defer scancel()
+		f.ensureSession(sctx, "during the restore")
+		f.step(sctx, "restore", started, false, err.Error())
+		return f.humanMustAct(sctx, runErr, st, "the restore of backup "+f.backup.ID+" did not finish within this release's time budget (ZDCD_RELEASE_DEADLINE="+f.Config.ReleaseDeadline.String()+" from the start): "+still.Status()+"; it has not failed", bad)
+	}
 	// A restore may end the database's other sessions, this one included: reconnect if so.
 	f.ensureSession(rctx, "during the restore")
 	f.step(rctx, "restore", started, err == nil, errText(err))
@@ -385,11 +416,18 @@ func (f *Flow) bringBack(ctx context.Context, st *appState) error {
 func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, problem string, bad []plan.MigrationKey) error {
 	w := f.Out
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "!!!!!! RECOVERY FAILED: a human must act.")
+	headline, lead := "RECOVERY FAILED", "recovery failed"
+	if st.restoreRunning != nil {
+		// Exit 4 all the same (a human must act), but nothing failed: Heroku still restores.
+		headline, lead = "RECOVERY NOT FINISHED (the restore is still running on Heroku)", "recovery not finished"
+	}
+	fmt.Fprintf(w, "!!!!!! %s: a human must act.\n", headline)
 	fmt.Fprintf(w, "  Problem:   %s.\n", problem)
 	switch {
 	case st.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s.\n", f.backup.ID)
+	case st.restoreRunning != nil:
+		fmt.Fprintf(w, "  Database:  being restored: %s. When it completes, the database is back to before the release; until then it is partly restored.\n", st.restoreRunning.Status())
 	case st.restoreFailed:
 		fmt.Fprintf(w, "  Database:  partly restored: Heroku reports the restore of backup %s failed midway, so the database matches neither the backup nor the release; restore it again before anything else.\n", f.backup.ID)
 	case st.restoreUnconfirmed:
@@ -421,10 +459,18 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 			// them back.
 			f.stopHint(ctx, w, &st)
 		}
-		if st.restoreUnconfirmed {
+		switch {
+		case st.restoreRunning != nil:
+			c := st.restoreRunning.Commands()
+			fmt.Fprintf(w, "    %s   # wait until it says Completed (do not restore again while it runs)\n", c[0])
+			fmt.Fprintf(w, "    # if it fails, or you stop it (%s), restore again:\n", c[1])
+			fmt.Fprintf(w, "    #   %s\n", f.Backups.RestoreCommand(*f.backup))
+		case st.restoreUnconfirmed:
 			fmt.Fprintf(w, "    heroku pg:backups --app %s   # if the restore of %s did not finish, run the next line\n", app, f.backup.ID)
+			fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*f.backup))
+		default:
+			fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*f.backup))
 		}
-		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*f.backup))
 	}
 	if f.Platform != nil {
 		for _, c := range ScaleCommands(app, st.scaled) {
@@ -441,13 +487,16 @@ func (f *Flow) humanMustAct(ctx context.Context, runErr error, st appState, prob
 	if st.restored {
 		f.rewriteLedger(ctx, f.before)
 	}
-	err := &Error{Code: ExitRecoveryFailed, Err: fmt.Errorf("recovery failed, a human must act: %s (after: %v)", problem, runErr)}
+	err := &Error{Code: ExitRecoveryFailed, Err: fmt.Errorf("%s, a human must act: %s (after: %v)", lead, problem, runErr)}
 	f.finish(ctx, ledger.OutcomeRecoveryFailed, ExitRecoveryFailed, err)
 	return err
 }
 
 // what says how the migrate command ended, for messages.
 func what(runErr error) string {
+	if errors.Is(runErr, migrate.ErrInterrupted) && errors.Is(runErr, context.DeadlineExceeded) {
+		return "was stopped at the release's time budget (ZDCD_RELEASE_DEADLINE less the recovery reserve)"
+	}
 	if errors.Is(runErr, migrate.ErrInterrupted) {
 		return "was interrupted (SIGTERM)"
 	}

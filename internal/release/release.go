@@ -36,6 +36,11 @@
 //     are then judged as always.
 //   - A busy release lock past ZDCD_RELEASE_LOCK_WAIT, and a failed backup, end the run with
 //     exit 3 (failed, nothing changed); a plan that cannot be made is exit 2 as in check.
+//   - Time budget (Flow.Deadline, ZDCD_RELEASE_DEADLINE from the process start): the backup and
+//     the migrate command must end a recovery reserve before the deadline (RecoveryReserve);
+//     recovery runs until the deadline. A backup still running on Heroku at its bound ends the
+//     run with exit 3 (interrupted, nothing changed: retry once it finished); a restore still
+//     running at the deadline is exit 4 stating that Heroku still restores, never "failed".
 package release
 
 import (
@@ -145,8 +150,12 @@ type Flow struct {
 	// Reopen opens a new session and ledger, for when a restore ended the release's session (a
 	// restore may terminate the database's connections). Nil: no reconnection.
 	Reopen func(ctx context.Context) (*database.DB, Ledger, error)
-	// RecoveryTimeout bounds recovery once the run's context is cancelled (default 15 minutes).
+	// RecoveryTimeout bounds recovery once the run's context is cancelled (default 15 minutes)
+	// when there is no Deadline.
 	RecoveryTimeout time.Duration
+	// Deadline is when the whole run must be over, recovery included (the process start plus
+	// ZDCD_RELEASE_DEADLINE); zero: none beyond the context's and RecoveryTimeout.
+	Deadline time.Time
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 
@@ -377,7 +386,21 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 	}
 	f.say("Backing up the database (%s)", f.Backups.Describe())
 	started := f.now()
-	b, err := f.Backups.Capture(ctx)
+	bctx, cancel := f.forward(ctx)
+	b, err := f.Backups.Capture(bctx)
+	cancel()
+	var still *heroku.StillRunningError
+	if err != nil && ctx.Err() == nil && errors.As(err, &still) {
+		// The budget for the forward work ended, not Heroku's backup: it goes on.
+		f.step(ctx, "backup", started, false, err.Error())
+		fmt.Fprintf(f.Out, "       It did not fail: Heroku finishes it on its own. No migration ran; the database is untouched.\n")
+		fmt.Fprintf(f.Out, "       Follow it: %s\n", still.Commands()[0])
+		fmt.Fprintf(f.Out, "       Once it has completed, deploy again (heroku releases:retry --app %s): the next backup of a\n", f.Config.AppName)
+		fmt.Fprintf(f.Out, "       database that size needs about as long, so raise ZDCD_RELEASE_DEADLINE (at most 1h on Heroku), or\n")
+		fmt.Fprintf(f.Out, "       with ZDCD_BACKUP=unsafe-only back up only plans the old release may not survive (docs/release.md, Time budget).\n")
+		return f.finishFailed(ctx, ledger.OutcomeInterrupted, ExitFailed,
+			fmt.Errorf("the backup did not finish within this release's time budget (%s); no migration ran and nothing was changed: retry the deploy once it has completed: %w", f.budgetText(), err))
+	}
 	if err != nil && ctx.Err() != nil {
 		f.step(ctx, "backup", started, false, err.Error())
 		return f.finishFailed(ctx, ledger.OutcomeInterrupted, ExitFailed,
@@ -409,7 +432,9 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 	oneAtATime := !a.Result.Initial && migrate.OneAtATimeFor(migs)
 	f.say("Migrating: %d migration(s), lock_timeout %s, up to %d retries", len(migs), f.Config.LockTimeout, f.Config.LockRetries)
 	started := f.now()
-	res, runErr := f.Migrator.Run(ctx, migs, oneAtATime)
+	mctx, cancel := f.forward(ctx)
+	res, runErr := f.Migrator.Run(mctx, migs, oneAtATime)
+	cancel()
 	if runErr != nil {
 		// A server restart or a failover ends this session too: the recovery needs it back.
 		f.ensureSession(context.WithoutCancel(ctx), "during the migration")
@@ -510,4 +535,30 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// DefaultRecoveryReserve is the part of ZDCD_RELEASE_DEADLINE kept for recovery: the backup and
+// the migrations must be over that long before the deadline, so that a restore (as long as the
+// backup, give or take) can run and the app be brought back. A third of the deadline when that is
+// less (short deadlines, in tests).
+const DefaultRecoveryReserve = 15 * time.Minute
+
+// RecoveryReserve is the reserve kept for recovery out of a release deadline of total.
+func RecoveryReserve(total time.Duration) time.Duration {
+	return min(DefaultRecoveryReserve, total/3)
+}
+
+// forward bounds the forward work (the backup, the migrate command) by the deadline less the
+// recovery reserve.
+func (f *Flow) forward(ctx context.Context) (context.Context, context.CancelFunc) {
+	if f.Deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, f.Deadline.Add(-RecoveryReserve(f.Config.ReleaseDeadline)))
+}
+
+// budgetText says what the time budget is, for messages.
+func (f *Flow) budgetText() string {
+	return fmt.Sprintf("ZDCD_RELEASE_DEADLINE=%s from the start, less %s kept for recovery",
+		f.Config.ReleaseDeadline, RecoveryReserve(f.Config.ReleaseDeadline))
 }
