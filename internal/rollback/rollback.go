@@ -327,6 +327,9 @@ type state struct {
 	restored, rolledBack bool
 	// restoreStarted: the restore was asked of Heroku, so the database may have changed.
 	restoreStarted bool
+	// restoreRunning is set when the restore outlived this run's bound: Heroku is still
+	// restoring, which is neither done nor failed.
+	restoreRunning *heroku.StillRunningError
 	// later are the ledger's runs the restore rolled back, written again afterwards.
 	later []*ledger.Detail
 }
@@ -416,6 +419,12 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 			err = fmt.Errorf("after the restore the database has %d applied migrations, the backup's run started with %d", len(now), len(p.Expected))
 		}
 	}
+	if still := (*heroku.StillRunningError)(nil); errors.As(err, &still) {
+		// Not failed: Heroku goes on restoring after this run's bound (HEROKU.md 5.4).
+		st.restoreRunning = still
+		st.step(ctx, "restore", started, err)
+		return fmt.Errorf("the restore of backup %s has not finished and has not failed (wait for it to say Completed before anything else): %w", p.Backup.ID, err)
+	}
 	if err != nil {
 		st.step(ctx, "restore", started, err)
 		return fmt.Errorf("the restore of backup %s failed: %w", p.Backup.ID, err)
@@ -474,11 +483,18 @@ func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
 	f, app, w := s.flow, s.flow.Config.AppName, s.flow.Out
 	fmt.Fprintln(w)
 	// "RECOVERY FAILED: a human must act" as release and nightly say it: one phrase to alert on.
-	fmt.Fprintln(w, "!!!!!! ROLLBACK RECOVERY FAILED: a human must act.")
+	headline := "ROLLBACK RECOVERY FAILED"
+	if s.restoreRunning != nil {
+		// Exit 4 all the same, but nothing failed: Heroku still restores (as release says it).
+		headline = "ROLLBACK RECOVERY NOT FINISHED (the restore is still running on Heroku)"
+	}
+	fmt.Fprintf(w, "!!!!!! %s: a human must act.\n", headline)
 	fmt.Fprintf(w, "  Problem:   %s.\n", strings.TrimRight(cause.Error(), "."))
 	switch {
 	case s.restored:
 		fmt.Fprintf(w, "  Database:  restored from backup %s (v%d's schema).\n", p.Backup.ID, p.Target.Version)
+	case s.restoreRunning != nil:
+		fmt.Fprintf(w, "  Database:  being restored: %s; wait until it says Completed, then finish below (do not restore again while it runs).\n", s.restoreRunning.Status())
 	case s.restoreStarted:
 		fmt.Fprintf(w, "  Database:  not restored, or only partly: the restore of backup %s did not complete; restore it (below) before anything else.\n", p.Backup.ID)
 	case p.Restore():
@@ -491,7 +507,10 @@ func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
 	}
 	release.WriteAppState(w, s.maintenanceOn, s.wasOn, s.stopped, "maintenance mode is off")
 	fmt.Fprintln(w, "  To finish by hand:")
-	if p.Restore() && !s.restored {
+	switch {
+	case s.restoreRunning != nil:
+		fmt.Fprintf(w, "    %s   # until it says Completed\n", s.restoreRunning.Commands()[0])
+	case p.Restore() && !s.restored:
 		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*p.Backup))
 	}
 	if !s.rolledBack {

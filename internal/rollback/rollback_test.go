@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
@@ -127,5 +129,27 @@ func TestHumanMustActAfterAStartedRestore(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "NOT restored (still holds") {
 		t.Errorf("output claims the database is untouched:\n%s", out)
+	}
+}
+
+// A restore that outlived the run's bound is still running on Heroku: it is said so, and the
+// statement does not ask for another restore while it runs.
+func TestHumanMustActWhileTheRestoreRuns(t *testing.T) {
+	st, pl, _, out := testState(&fakePlatform{})
+	st.restoreStarted = true
+	started := time.Now().Add(-time.Hour)
+	st.restoreRunning = &heroku.StillRunningError{App: "shop", Elapsed: time.Hour,
+		Transfer: heroku.Transfer{Name: "r012", FromType: "gof3r", ToType: "pg_restore", StartedAt: &started, ProcessedBytes: 2 << 30, SourceBytes: 3 << 30}}
+	st.humanMustAct(context.Background(), pl, fmt.Errorf("the restore of backup b007 has not finished and has not failed: %w", st.restoreRunning))
+	for _, want := range []string{"Database:  being restored: restore r012 still running on Heroku after 1h",
+		"heroku pg:backups:info r012 --app shop   # until it says Completed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"heroku pg:backups:restore", "not restored, or only partly", "RECOVERY FAILED", "b007 failed"} {
+		if strings.Contains(out.String(), bad) {
+			t.Errorf("output says %q while the restore runs:\n%s", bad, out)
+		}
 	}
 }
