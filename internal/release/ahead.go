@@ -141,11 +141,17 @@ func (f *Flow) refuseAhead(ctx context.Context, started time.Time, judged, bad [
 	fmt.Fprintln(w, "Nothing was changed: the release still current keeps running on this schema.")
 	fmt.Fprintln(w, "The way forward:")
 	target := f.aheadTarget(ctx, bad)
-	if target > 0 {
+	switch {
+	case f.Generation.Fir():
+		// zdcd-release rollback restores behind maintenance mode, which Fir lacks: it would refuse.
+		fmt.Fprintln(w, "  - on Fir, `zdcd-release rollback` cannot restore the database (the restore runs behind maintenance")
+		fmt.Fprintln(w, "    mode, which Fir apps do not have yet): running older code means restoring the backup taken before")
+		fmt.Fprintln(w, "    those migrations by hand, under live traffic, losing every write since (`zdcd-release history` names it);")
+	case target > 0:
 		fmt.Fprintf(w, "  - to run v%d's code, roll the database back with it: `zdcd-release rollback --to v%d` (a dry run; then add\n", target, target)
 		fmt.Fprintf(w, "    --confirm <app>) restores the backup taken before those migrations, behind maintenance mode, and rolls\n")
 		fmt.Fprintf(w, "    the app back to v%d. Everything written since that backup is lost: the dry run says what.\n", target)
-	} else {
+	default:
 		fmt.Fprintln(w, "  - to run this code, roll the database back with it: `zdcd-release rollback --to vN`, N the last release")
 		fmt.Fprintln(w, "    before the one that applied those migrations (`zdcd-release history` shows it), restores the backup")
 		fmt.Fprintln(w, "    taken before them and rolls the app back. Everything written since that backup is lost.")
@@ -154,7 +160,7 @@ func (f *Flow) refuseAhead(ctx context.Context, started time.Time, judged, bad [
 	fmt.Fprintf(w, "Recorded as run %d: `zdcd-release history %d`.\n", f.runID, f.runID)
 
 	msg := fmt.Sprintf("refused: schema ahead of code: %s", strings.Join(reasons, "; "))
-	if target > 0 {
+	if target > 0 && !f.Generation.Fir() {
 		msg += fmt.Sprintf("; way forward: zdcd-release rollback --to v%d", target)
 	}
 	err := &Error{Code: ExitRefused, Err: fmt.Errorf("%s; nothing was changed", msg)}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -137,28 +138,35 @@ func TestFlowJudgeAhead(t *testing.T) {
 		description string
 		refused     bool
 		want        []string
+		fir         bool
 	}{
 		{"compatible", ahead(phone), []ledger.Provenance{compatible}, "Rollback to v5", false,
-			[]string{"Schema ahead of code, but compatible: accounts.0003_phone (applied by v6 (run 9))"}},
+			[]string{"Schema ahead of code, but compatible: accounts.0003_phone (applied by v6 (run 9))"}, false},
 		{"unknown", ahead(phone), nil, "", false,
-			[]string{"warning: the database has 1 applied migration(s) this code does not contain and no plan in the ledger judged", "accounts.0003_phone"}},
+			[]string{"warning: the database has 1 applied migration(s) this code does not contain and no plan in the ledger judged", "accounts.0003_phone"}, false},
 		{"left behind", []plan.Ahead{{App: "legacy", Name: "0001_initial"}}, nil, "", false,
-			[]string{"1 applied migration(s) are no longer in the code", "legacy.0001_initial"}},
+			[]string{"1 applied migration(s) are no longer in the code", "legacy.0001_initial"}, false},
 		{"heroku rollback target", ahead(phone, vip), []ledger.Provenance{compatible, incompatible}, "Rollback to v5", true,
 			[]string{"accounts.0004_customer_is_vip applied by v7 (run 12): add-required-column — old INSERTs fail",
-				"accounts.0003_phone applied by v6 (run 9): compatible", "`zdcd-release rollback --to v5`", "v9 (Rollback to v5)"}},
+				"accounts.0003_phone applied by v6 (run 9): compatible", "`zdcd-release rollback --to v5`", "v9 (Rollback to v5)"}, false},
 		{"target after the migration: the ledger's", ahead(vip), []ledger.Provenance{incompatible}, "Rollback to v8", true,
-			[]string{"`zdcd-release rollback --to v6`"}},
+			[]string{"`zdcd-release rollback --to v6`"}, false},
 		{"config change: the ledger's", ahead(vip), []ledger.Provenance{incompatible}, "Set FOO config var", true,
-			[]string{"`zdcd-release rollback --to v6`"}},
+			[]string{"`zdcd-release rollback --to v6`"}, false},
 		{"no release known", ahead(vip), []ledger.Provenance{{Key: vip, Planned: incompatible.Planned, PlannedIn: 3}}, "", true,
-			[]string{"accounts.0004_customer_is_vip applied by an unrecorded run", "`zdcd-release rollback --to vN`, N the last release"}},
+			[]string{"accounts.0004_customer_is_vip applied by an unrecorded run", "`zdcd-release rollback --to vN`, N the last release"}, false},
+		{name: "fir: no zdcd-release rollback, which needs maintenance mode", ahead: ahead(vip), prov: []ledger.Provenance{incompatible},
+			description: "Rollback to v5", refused: true, fir: true,
+			want: []string{"on Fir, `zdcd-release rollback` cannot restore the database", "fix forward"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &aheadLedger{prov: tt.prov, last: map[int]int{7: 6}}
 			var out bytes.Buffer
 			f := &Flow{Ledger: l, Out: &out, Description: tt.description, Info: ledger.RunInfo{ReleaseVersion: 9}, runID: 40}
+			if tt.fir {
+				f.Generation = heroku.Generation{Name: heroku.GenerationFir}
+			}
 			a := &Analysed{Plan: &plan.Plan{Ahead: tt.ahead}, Result: &analysis.Result{Safe: true}}
 			err := f.judgeAhead(context.Background(), a)
 			var e *Error
@@ -169,6 +177,9 @@ func TestFlowJudgeAhead(t *testing.T) {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("output lacks %q:\n%s", w, out.String())
 				}
+			}
+			if tt.fir && strings.Contains(out.String()+l.errText, "rollback --to") {
+				t.Errorf("on Fir the way forward names zdcd-release rollback --to, which would refuse:\n%s", out.String())
 			}
 			if tt.refused {
 				if l.outcome != ledger.OutcomeRefused || !strings.Contains(l.errText, "accounts.0004_customer_is_vip applied by") ||
