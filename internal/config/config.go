@@ -65,12 +65,14 @@ const (
 	DefaultLockWait          = 30 * time.Second
 	DefaultReleaseLockWait   = 10 * time.Minute
 	DefaultReleaseDeadline   = 55 * time.Minute
-	DefaultBackup            = BackupAlways
-	DefaultMaintenance       = MaintenanceUnsafe
-	DefaultPlatformAPIURL    = "https://api.heroku.com"
-	DefaultDataAPIURL        = "https://api.data.heroku.com"
-	DefaultAPITimeout        = 5 * time.Minute
-	DefaultAPIPollInterval   = 3 * time.Second
+	// MaxReleaseDeadline is Heroku's limit on the release phase (HEROKU.md 1.2).
+	MaxReleaseDeadline     = time.Hour
+	DefaultBackup          = BackupAlways
+	DefaultMaintenance     = MaintenanceUnsafe
+	DefaultPlatformAPIURL  = "https://api.heroku.com"
+	DefaultDataAPIURL      = "https://api.data.heroku.com"
+	DefaultAPITimeout      = 5 * time.Minute
+	DefaultAPIPollInterval = 3 * time.Second
 )
 
 // maxPGTimeout is the largest lock_timeout / statement_timeout PostgreSQL accepts (INT_MAX ms).
@@ -407,6 +409,12 @@ func Load() (*Config, error) {
 	c.LockWait = l.duration("ZDCD_LOCK_WAIT", e.LockWait, c.LockWait, zeroOK)
 	c.ReleaseLockWait = l.duration("ZDCD_RELEASE_LOCK_WAIT", e.ReleaseLockWait, c.ReleaseLockWait, zeroOK)
 	c.ReleaseDeadline = l.duration("ZDCD_RELEASE_DEADLINE", e.ReleaseDeadline, c.ReleaseDeadline, positive)
+	if !l.failed("ZDCD_RELEASE_DEADLINE") && c.ReleaseDeadline > MaxReleaseDeadline {
+		// Heroku stops the release phase at one hour, and the limit cannot be extended (HEROKU.md
+		// 1.2): a later deadline would leave recovery to be cut off by Heroku.
+		l.fail("ZDCD_RELEASE_DEADLINE", fmt.Sprintf("is invalid: %s is past Heroku's one-hour limit on the release phase, which cannot be extended; expected at most 1h (the default 55m leaves time to record the outcome)",
+			formatDuration(c.ReleaseDeadline)))
+	}
 
 	if v, ok := l.value("ZDCD_BACKUP", e.Backup); ok {
 		switch p := BackupPolicy(strings.ToLower(v)); p {

@@ -217,6 +217,8 @@ func TestLoad(t *testing.T) {
 		// Nightly (the window's parsing has its own test).
 		{name: "release deadline", env: map[string]string{"ZDCD_RELEASE_DEADLINE": "40m"}, want: func(c *Config) { c.ReleaseDeadline = 40 * time.Minute }},
 		{name: "release deadline zero", env: map[string]string{"ZDCD_RELEASE_DEADLINE": "0"}, err: `ZDCD_RELEASE_DEADLINE is invalid: "0" is zero; ` + posDur},
+		{name: "release deadline of Heroku's hour", env: map[string]string{"ZDCD_RELEASE_DEADLINE": "1h"}, want: func(c *Config) { c.ReleaseDeadline = time.Hour }},
+		{name: "release deadline past Heroku's hour", env: map[string]string{"ZDCD_RELEASE_DEADLINE": "90m"}, err: "ZDCD_RELEASE_DEADLINE is invalid: 1h30m is past Heroku's one-hour limit on the release phase, which cannot be extended; expected at most 1h (the default 55m leaves time to record the outcome)"},
 		{name: "nightly release timeout", env: map[string]string{"ZDCD_NIGHTLY_RELEASE_TIMEOUT": "90m"}, want: func(c *Config) { c.NightlyReleaseTimeout = 90 * time.Minute }},
 		{name: "nightly release timeout zero", env: map[string]string{"ZDCD_NIGHTLY_RELEASE_TIMEOUT": "0"}, err: `ZDCD_NIGHTLY_RELEASE_TIMEOUT is invalid: "0" is zero; ` + posDur},
 		{name: "nightly window garbage", env: map[string]string{"ZDCD_NIGHTLY_WINDOW": "nights"}, err: `ZDCD_NIGHTLY_WINDOW is invalid: "nights" is not a range and a zone; expected "HH:MM-HH:MM Zone" with an IANA zone, such as "02:00-05:00 Europe/Paris"`},
