@@ -35,6 +35,9 @@ type Ahead struct {
 	// Findings are the unsafe findings the ledger recorded for it, approved ones included (an
 	// approval let it run; it does not make the old code survive it).
 	Findings []Finding
+	// RunHazards are the rules of its unsafe findings that concerned only how it ran (a lock,
+	// a rewrite: Rule.WhileRunning), over once it was applied: they do not make it incompatible.
+	RunHazards []string
 }
 
 // Key returns the migration's key.

@@ -25,6 +25,12 @@ type Rule struct {
 	// OptIn rules run only when Context.Enabled names them (ZDCD_ENABLE_RULES): house-style
 	// checks that would be noise for most projects.
 	OptIn bool
+	// WhileRunning marks a rule whose hazard lies only in how the migration runs (a lock held, a
+	// rewrite or scan under it, a statement that cannot be retried): once the migration is
+	// applied, the schema it leaves is no harder on the old code than before. The schema-ahead
+	// judgement (an older release deployed on a database that has the migration) ignores such
+	// findings; every other unsafe finding, and an unknown rule, counts (fail closed).
+	WhileRunning bool
 	// Operation is called for every operation that runs against the database, in order: nested
 	// database operations of SeparateDatabaseAndState included, their state operations not.
 	Operation func(p *Pass, op *plan.Operation)

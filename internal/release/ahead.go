@@ -9,11 +9,13 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/analysis/rules"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -24,7 +26,8 @@ import (
 //
 //   - Recorded before every migration the code knows (AfterCode false): left behind, not judged.
 //   - A recorded plan holds it: incompatible when that plan found anything unsafe in it,
-//     approved or not, compatible otherwise.
+//     approved or not, that outlasts the migration's run; compatible otherwise (a blocking index
+//     build or a table rewrite was a hazard while it ran, not for older code afterwards).
 //   - No recorded plan: unknown.
 func JudgeAhead(ahead []plan.Ahead, prov []ledger.Provenance) []analysis.Ahead {
 	byKey := map[plan.MigrationKey]ledger.Provenance{}
@@ -44,15 +47,49 @@ func JudgeAhead(ahead []plan.Ahead, prov []ledger.Provenance) []analysis.Ahead {
 		case ok && p.Known():
 			j.Verdict = analysis.AheadCompatible
 			for _, f := range p.Planned.Findings {
-				if f.Severity == analysis.Unsafe {
-					j.Verdict = analysis.AheadIncompatible
-					j.Findings = append(j.Findings, f)
+				if f.Severity != analysis.Unsafe {
+					continue
 				}
+				if !BreaksOlderCode(f) {
+					// A lock or a rewrite while it ran: over once it was applied.
+					j.RunHazards = appendOnce(j.RunHazards, f.Rule)
+					continue
+				}
+				j.Verdict = analysis.AheadIncompatible
+				j.Findings = append(j.Findings, f)
 			}
 		}
 		out = append(out, j)
 	}
 	return out
+}
+
+// CompatibleBecause says why a compatible ahead migration is: no unsafe finding, or only ones
+// about how it ran.
+func CompatibleBecause(j analysis.Ahead) string {
+	if len(j.RunHazards) == 0 {
+		return "no unsafe finding recorded"
+	}
+	return "its unsafe findings were about how it ran, over once applied: " + strings.Join(j.RunHazards, ", ")
+}
+
+// BreaksOlderCode reports whether a recorded finding means older code may not run on the schema
+// its migration left: an unsafe finding, approved or not, of a rule whose hazard outlasts the
+// run (not analysis.Rule.WhileRunning). A rule this binary does not know counts: fail closed.
+// The schema-ahead judgement and `zdcd-release rollback` share it.
+func BreaksOlderCode(f analysis.Finding) bool {
+	if f.Severity != analysis.Unsafe {
+		return false
+	}
+	r, ok := rules.ByName(f.Rule)
+	return !ok || !r.WhileRunning
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // AheadKeys are the keys of the ahead migrations the ledger is asked about (AfterCode).
@@ -133,7 +170,7 @@ func (f *Flow) refuseAhead(ctx context.Context, started time.Time, judged, bad [
 			}
 			reasons = append(reasons, fmt.Sprintf("%s applied by %s: %s", j.Key(), appliedBy(j), ruleList(j.Findings)))
 		case analysis.AheadCompatible:
-			fmt.Fprintf(w, "       %s applied by %s: compatible (no unsafe finding recorded)\n", j.Key(), appliedBy(j))
+			fmt.Fprintf(w, "       %s applied by %s: compatible (%s)\n", j.Key(), appliedBy(j), CompatibleBecause(j))
 		}
 	}
 	fmt.Fprintf(w, "Refused: this code cannot run on the database's schema: %d applied migration(s) it does not contain would break it (%s).\n",

@@ -22,6 +22,9 @@ func TestJudgeAhead(t *testing.T) {
 	approved := unsafe
 	approved.Approval = &analysis.Approval{By: analysis.ByAllowList, Entry: "shop.0005_add_sku"}
 	warning := analysis.Finding{Rule: "wide-index", Severity: analysis.Warning}
+	// A blocking index build (approved, as the nightly window does) was a hazard while it ran.
+	blocking := analysis.Finding{Rule: "index-create-blocking", Severity: analysis.Unsafe, Approval: approved.Approval}
+	required := analysis.Finding{Rule: "add-required-column", Severity: analysis.Unsafe}
 	planned := func(fs ...analysis.Finding) *ledger.Migration {
 		return &ledger.Migration{App: "shop", Name: "0005_add_sku", Findings: fs}
 	}
@@ -43,6 +46,10 @@ func TestJudgeAhead(t *testing.T) {
 			analysis.AheadIncompatible, []analysis.Finding{unsafe}, 0},
 		{"applied by a run, no plan: unknown", after, []ledger.Provenance{{Key: key, AppliedBy: run}},
 			analysis.AheadUnknown, nil, 3},
+		{"only a lock while it ran: compatible", after, []ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(blocking, warning), PlannedIn: 12}},
+			analysis.AheadCompatible, nil, 3},
+		{"a lock and a lasting break: the break counts", after, []ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(blocking, required), PlannedIn: 12}},
+			analysis.AheadIncompatible, []analysis.Finding{required}, 3},
 		{"ledger never saw it", after, nil, analysis.AheadUnknown, nil, 0},
 		{"recorded before the code's: left behind", plan.Ahead{App: "shop", Name: "0005_add_sku", AfterCode: false},
 			[]ledger.Provenance{{Key: key, AppliedBy: run, Planned: planned(unsafe), PlannedIn: 12}},
@@ -57,6 +64,9 @@ func TestJudgeAhead(t *testing.T) {
 			g := got[0]
 			if g.Verdict != tt.verdict || !reflect.DeepEqual(g.Findings, tt.findings) || g.AppliedByRelease != tt.release || g.Key() != key {
 				t.Errorf("got %+v, want verdict %s findings %+v release v%d", g, tt.verdict, tt.findings, tt.release)
+			}
+			if hasBlocking := strings.Contains(tt.name, "a lock"); hasBlocking != reflect.DeepEqual(g.RunHazards, []string{"index-create-blocking"}) {
+				t.Errorf("RunHazards = %v", g.RunHazards)
 			}
 			if g.Blocks() != (tt.verdict == analysis.AheadIncompatible) {
 				t.Errorf("Blocks = %v", g.Blocks())

@@ -64,6 +64,9 @@ type JSONAhead struct {
 	AppliedByRelease int           `json:"applied_by_release"`
 	AppliedByRun     int64         `json:"applied_by_run"`
 	Findings         []JSONFinding `json:"findings"`
+	// RunHazards are the rules of unsafe findings that concerned only how it ran (locks,
+	// rewrites), which do not make older code incompatible.
+	RunHazards []string `json:"run_hazards,omitempty"`
 }
 
 // JSONMigration is one pending migration in JSONReport.
@@ -144,7 +147,7 @@ func NewJSONReport(r *analysis.Result) JSONReport {
 	for _, a := range r.Ahead {
 		ja := JSONAhead{App: a.App, Name: a.Name, Verdict: string(a.Verdict), Safe: a.Verdict == analysis.AheadCompatible,
 			Blocks: a.Blocks(), AppInstalled: a.AppInstalled, AppliedByRelease: a.AppliedByRelease, AppliedByRun: a.AppliedByRun,
-			Findings: make([]JSONFinding, 0, len(a.Findings))}
+			Findings: make([]JSONFinding, 0, len(a.Findings)), RunHazards: a.RunHazards}
 		for _, f := range a.Findings {
 			ja.Findings = append(ja.Findings, jsonFinding(f))
 		}

@@ -9,7 +9,9 @@
 //     nothing. `--confirm <app>` acts, as Heroku's CLI asks for destructive commands.
 //   - Which migrations were applied by which release comes from the ledger: the applied sets of
 //     the release phase (and nightly) runs of the releases being undone. A migration is
-//     backward compatible when its recorded plan had no unsafe finding; when all of them are,
+//     backward compatible when its recorded plan had no unsafe finding that outlasts the run
+//     (release.BreaksOlderCode: a blocking index build was a hazard while it ran, not for the
+//     target's code afterwards); when all of them are,
 //     the target's code runs against the current schema: no restore, no downtime.
 //   - Otherwise the backup of the first undone release's run (taken before its migrations) is
 //     restored: maintenance on → every non-web process type to 0 → restore → the applied set
@@ -35,7 +37,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
@@ -192,7 +193,7 @@ func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 		unsafe := map[plan.MigrationKey]bool{}
 		for _, m := range d.Migrations {
 			for _, fd := range m.Findings {
-				if fd.Severity == analysis.Unsafe {
+				if release.BreaksOlderCode(fd) {
 					unsafe[m.Key()] = true
 				}
 			}

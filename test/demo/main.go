@@ -9,7 +9,10 @@
 //   - step 3, `zdcd-release nightly` (as Heroku Scheduler runs it) deploys the refused slug: applied;
 //   - step 4, a nightly release whose last migration fails after unsafe ones were applied:
 //     maintenance on and workers to 0 before the backup, the backup restored and verified,
-//     workers back, maintenance off, and every row as it was.
+//     workers back, maintenance off, and every row as it was;
+//   - step 5, `heroku rollback` to step 1's release, whose code lacks the NOT NULL column step 3
+//     applied: its release phase finds the schema ahead of the code and refuses, naming the
+//     ledger's reasons and `zdcd-release rollback --to vN`.
 //
 // Each step prints the release phase's output and the checks the demo makes; any failed check
 // makes it exit 1. Run it with `make demo`.
@@ -56,7 +59,7 @@ func (d *demo) run() error {
 	if err := d.setUp(); err != nil {
 		return err
 	}
-	for _, s := range []func() error{d.baseline, d.safeRelease, d.unsafeRelease, d.nightlyRelease, d.failingNightly, d.epilogue} {
+	for _, s := range []func() error{d.baseline, d.safeRelease, d.unsafeRelease, d.nightlyRelease, d.failingNightly, d.herokuRollback, d.epilogue} {
 		if err := s(); err != nil {
 			return err
 		}

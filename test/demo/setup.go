@@ -47,6 +47,8 @@ type demo struct {
 	slugs map[string]string
 	// refused is the release version step 2 refused.
 	refused int
+	// safe is the release version step 1 made live, the target of step 5's heroku rollback.
+	safe int
 	// outputs are every release phase output shown, checked for secrets at the end.
 	outputs []string
 

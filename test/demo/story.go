@@ -115,7 +115,7 @@ func (d *demo) baseline() error {
 }
 
 func (d *demo) safeRelease() error {
-	header("Step 1 of 4 · A safe release: applied, after a backup",
+	header("Step 1 of 5 · A safe release: applied, after a backup",
 		"v2 adds a nullable column. The old code never reads it and its INSERTs leave it NULL, so the\n"+
 			"release is backward compatible: zdcd captures a Heroku Postgres backup, then migrates.")
 	before := len(d.backups())
@@ -124,6 +124,7 @@ func (d *demo) safeRelease() error {
 		return err
 	}
 	d.check(r.Status == "succeeded" && r.Current, "release v%d succeeded and is live", r.Version)
+	d.safe = r.Version
 	bs := d.backups()
 	if d.check(len(bs) == before+1, "a Heroku Postgres backup was captured before migrating (%d backup(s), %d before)", len(bs), before) {
 		d.check(strings.Contains(r.Output, fmt.Sprintf("b%03d", bs[len(bs)-1].Num)), "the release output names it: b%03d", bs[len(bs)-1].Num)
@@ -140,7 +141,7 @@ func (d *demo) safeRelease() error {
 }
 
 func (d *demo) unsafeRelease() error {
-	header("Step 2 of 4 · An unsafe release: refused, the old schema untouched",
+	header("Step 2 of 5 · An unsafe release: refused, the old schema untouched",
 		"v3 adds a NOT NULL column (the old code's INSERTs would fail) and an index built with a\n"+
 			"write-blocking CREATE INDEX. zdcd refuses it: the release fails, Heroku keeps v2's code live,\n"+
 			"and the database is not touched.")
@@ -179,7 +180,7 @@ func (d *demo) unsafeRelease() error {
 }
 
 func (d *demo) nightlyRelease() error {
-	header("Step 3 of 4 · The nightly window deploys the refused release (zdcd-release nightly)",
+	header("Step 3 of 5 · The nightly window deploys the refused release (zdcd-release nightly)",
 		"Heroku Scheduler runs `zdcd-release nightly` in a one-off dyno of the live (old) release. It finds\n"+
 			"the refusal in the ledger, switches maintenance mode on, stops the workers, records an approval\n"+
 			"of exactly that plan (its SQL's digest), releases the refused slug again — whose release phase\n"+
@@ -216,7 +217,7 @@ func (d *demo) nightlyRelease() error {
 }
 
 func (d *demo) failingNightly() error {
-	header("Step 4 of 4 · A nightly release whose migration fails midway: restored",
+	header("Step 4 of 5 · A nightly release whose migration fails midway: restored",
 		"v4 renames a column, backfills product SKUs (a data migration) and makes SKU NOT NULL, all\n"+
 			"unsafe for the old code, so it ships in the nightly window. Its last migration has a bug:\n"+
 			"it fails after the others were applied and committed. The old code cannot run on that\n"+

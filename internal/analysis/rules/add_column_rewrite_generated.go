@@ -11,10 +11,11 @@ import (
 // AddColumnRewriteGenerated: ADD COLUMN of a serial, identity or stored generated column computes
 // a value for every existing row, rewriting the table under ACCESS EXCLUSIVE.
 var AddColumnRewriteGenerated = analysis.Rule{
-	Name:      "add-column-rewrite-generated",
-	Severity:  analysis.Unsafe,
-	Summary:   "ADD COLUMN serial / GENERATED AS IDENTITY / GENERATED ... STORED rewrites the table under ACCESS EXCLUSIVE",
-	Statement: addColumnRewriteGenerated,
+	Name:         "add-column-rewrite-generated",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "ADD COLUMN serial / GENERATED AS IDENTITY / GENERATED ... STORED rewrites the table under ACCESS EXCLUSIVE",
+	Statement:    addColumnRewriteGenerated,
 }
 
 func addColumnRewriteGenerated(p *analysis.Pass, st *analysis.Stmt) {

@@ -13,10 +13,11 @@ import (
 // default) rewrites the table under ACCESS EXCLUSIVE. Also Django's callable default, evaluated
 // once in Python: no rewrite, but every existing row gets the same value.
 var AddColumnVolatileDefault = analysis.Rule{
-	Name:      "add-column-volatile-default",
-	Severity:  analysis.Unsafe,
-	Summary:   "ADD COLUMN with a volatile default (any default before PostgreSQL 11) rewrites the table under ACCESS EXCLUSIVE; a Django callable default gives every existing row the same value",
-	Statement: addColumnVolatileDefault,
+	Name:         "add-column-volatile-default",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "ADD COLUMN with a volatile default (any default before PostgreSQL 11) rewrites the table under ACCESS EXCLUSIVE; a Django callable default gives every existing row the same value",
+	Statement:    addColumnVolatileDefault,
 }
 
 func addColumnVolatileDefault(p *analysis.Pass, st *analysis.Stmt) {

@@ -15,10 +15,11 @@ import (
 // RunSQL string (one implicit transaction, even with atomic = False), the migration fails at that
 // statement. A run-time error: it applies to tables created in the same release too.
 var ConcurrentlyInTransaction = analysis.Rule{
-	Name:      "concurrently-in-transaction",
-	Severity:  analysis.Unsafe,
-	Summary:   "CONCURRENTLY (or another statement that cannot run in a transaction block) inside a transaction: the migration fails",
-	Statement: concurrentlyInTransaction,
+	Name:         "concurrently-in-transaction",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "CONCURRENTLY (or another statement that cannot run in a transaction block) inside a transaction: the migration fails",
+	Statement:    concurrentlyInTransaction,
 }
 
 func concurrentlyInTransaction(p *analysis.Pass, st *analysis.Stmt) {

@@ -16,10 +16,11 @@ import (
 // reports only locks that are otherwise brief: an ACCESS EXCLUSIVE that rewrites or scans the
 // table is already unsafe under the rule for that statement.
 var DDLOnHotTable = analysis.Rule{
-	Name:      "ddl-on-hot-table",
-	Severity:  analysis.Warning,
-	Summary:   "ACCESS EXCLUSIVE lock, even a brief one, on a table that every request reads",
-	Statement: ddlOnHotTable,
+	Name:         "ddl-on-hot-table",
+	Severity:     analysis.Warning,
+	WhileRunning: true,
+	Summary:      "ACCESS EXCLUSIVE lock, even a brief one, on a table that every request reads",
+	Statement:    ddlOnHotTable,
 }
 
 func ddlOnHotTable(p *analysis.Pass, st *analysis.Stmt) {

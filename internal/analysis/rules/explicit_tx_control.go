@@ -19,10 +19,11 @@ import (
 // nothing applied), and SAVEPOINT / RELEASE / ROLLBACK TO outside a transaction block fail.
 // PREPARE TRANSACTION is always reported: it leaves a prepared transaction holding its locks.
 var ExplicitTxControl = analysis.Rule{
-	Name:      "explicit-tx-control",
-	Severity:  analysis.Unsafe,
-	Summary:   "BEGIN/COMMIT/ROLLBACK/PREPARE TRANSACTION in migration SQL fight the runner's transaction",
-	Migration: explicitTxControl,
+	Name:         "explicit-tx-control",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "BEGIN/COMMIT/ROLLBACK/PREPARE TRANSACTION in migration SQL fight the runner's transaction",
+	Migration:    explicitTxControl,
 }
 
 func explicitTxControl(p *analysis.Pass) {

@@ -17,10 +17,11 @@ import (
 // leading columns are the foreign key's columns. An index that already exists in the database is
 // invisible to zdcd: the finding says so.
 var FKMissingIndex = analysis.Rule{
-	Name:      "fk-missing-index",
-	Severity:  analysis.Warning,
-	Summary:   "foreign key without an index on its columns: deletes in the referenced table scan the referencing one",
-	Migration: fkMissingIndex,
+	Name:         "fk-missing-index",
+	Severity:     analysis.Warning,
+	WhileRunning: true,
+	Summary:      "foreign key without an index on its columns: deletes in the referenced table scan the referencing one",
+	Migration:    fkMissingIndex,
 }
 
 func fkMissingIndex(p *analysis.Pass) {

@@ -11,10 +11,11 @@ import (
 // IdentifierTooLong: PostgreSQL silently cuts identifiers to 63 bytes, so a long name given to a
 // new table, column, index or constraint is not the name that exists.
 var IdentifierTooLong = analysis.Rule{
-	Name:      "identifier-too-long",
-	Severity:  analysis.Unsafe,
-	Summary:   "An identifier longer than 63 bytes is silently truncated: the object gets another name, and long names can collide",
-	Statement: identifierTooLong,
+	Name:         "identifier-too-long",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "An identifier longer than 63 bytes is silently truncated: the object gets another name, and long names can collide",
+	Statement:    identifierTooLong,
 }
 
 func identifierTooLong(p *analysis.Pass, st *analysis.Stmt) {

@@ -16,10 +16,11 @@ import (
 // CREATE INDEX CONCURRENTLY is not considered: inside a transaction it fails before building
 // anything (concurrently-in-transaction reports it), and outside one no lock is held.
 var IndexBuildInLockedTx = analysis.Rule{
-	Name:      "index-build-in-locked-tx",
-	Severity:  analysis.Unsafe,
-	Summary:   "index build in a transaction already holding ACCESS EXCLUSIVE on the table: reads blocked for the whole build",
-	Migration: indexBuildInLockedTx,
+	Name:         "index-build-in-locked-tx",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "index build in a transaction already holding ACCESS EXCLUSIVE on the table: reads blocked for the whole build",
+	Migration:    indexBuildInLockedTx,
 }
 
 func indexBuildInLockedTx(p *analysis.Pass) {

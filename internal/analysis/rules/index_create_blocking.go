@@ -11,10 +11,11 @@ import (
 // IndexCreateBlocking: CREATE INDEX without CONCURRENTLY on an existing table holds a SHARE lock
 // for the whole build, blocking every INSERT, UPDATE and DELETE on the table.
 var IndexCreateBlocking = analysis.Rule{
-	Name:      "index-create-blocking",
-	Severity:  analysis.Unsafe,
-	Summary:   "CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build",
-	Statement: indexCreateBlocking,
+	Name:         "index-create-blocking",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build",
+	Statement:    indexCreateBlocking,
 }
 
 func indexCreateBlocking(p *analysis.Pass, st *analysis.Stmt) {

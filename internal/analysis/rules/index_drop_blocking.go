@@ -12,10 +12,11 @@ import (
 // table. The drop itself is quick, but the lock waits for every running query on the table, and
 // every query that arrives meanwhile, reads included, queues behind it.
 var IndexDropBlocking = analysis.Rule{
-	Name:      "index-drop-blocking",
-	Severity:  analysis.Unsafe,
-	Summary:   "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table",
-	Statement: indexDropBlocking,
+	Name:         "index-drop-blocking",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table",
+	Statement:    indexDropBlocking,
 }
 
 func indexDropBlocking(p *analysis.Pass, st *analysis.Stmt) {

@@ -25,10 +25,11 @@ import (
 // set one itself before its first such lock, and RESET / DEFAULT turn it back off (PostgreSQL's
 // default is 0). set_config() called from a SELECT is not followed.
 var MissingLockTimeout = analysis.Rule{
-	Name:      "missing-lock-timeout",
-	Severity:  analysis.Unsafe,
-	Summary:   "a lock that blocks writes is requested with lock_timeout turned off: the wait, and the queue behind it, are unbounded",
-	Migration: missingLockTimeout,
+	Name:         "missing-lock-timeout",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "a lock that blocks writes is requested with lock_timeout turned off: the wait, and the queue behind it, are unbounded",
+	Migration:    missingLockTimeout,
 }
 
 // lockTimeoutLong is the lock_timeout from which a wait counts as unbounded for a web app.

@@ -24,10 +24,11 @@ import (
 // Only statements whose rerun fails are counted; CREATE VIEW / FUNCTION / EXTENSION / SEQUENCE,
 // whose OR REPLACE / IF NOT EXISTS zdcd does not see, and DML are not.
 var NonAtomicNonIdempotent = analysis.Rule{
-	Name:      "non-atomic-non-idempotent",
-	Severity:  analysis.Unsafe,
-	Summary:   "non-atomic migration that cannot be run again after a partial failure (missing IF [NOT] EXISTS): retries fail and the deploy is stuck",
-	Migration: nonAtomicNonIdempotent,
+	Name:         "non-atomic-non-idempotent",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "non-atomic migration that cannot be run again after a partial failure (missing IF [NOT] EXISTS): retries fail and the deploy is stuck",
+	Migration:    nonAtomicNonIdempotent,
 }
 
 func nonAtomicNonIdempotent(p *analysis.Pass) {

@@ -12,10 +12,11 @@ import (
 // columns NOT NULL (a scan of every row unless they already are) and builds a unique index (unless
 // USING INDEX). Reads and writes wait for all of it.
 var PrimaryKeyBlocking = analysis.Rule{
-	Name:      "primary-key-blocking",
-	Severity:  analysis.Unsafe,
-	Summary:   "ADD PRIMARY KEY scans for NULLs and builds the index under ACCESS EXCLUSIVE",
-	Statement: primaryKeyBlocking,
+	Name:         "primary-key-blocking",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "ADD PRIMARY KEY scans for NULLs and builds the index under ACCESS EXCLUSIVE",
+	Statement:    primaryKeyBlocking,
 }
 
 func primaryKeyBlocking(p *analysis.Pass, st *analysis.Stmt) {

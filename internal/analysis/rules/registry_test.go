@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,5 +62,31 @@ func TestREADMEListsEveryRule(t *testing.T) {
 		if !strings.Contains(string(readme), "[`"+name+"`](docs/rules/"+name+".md)") {
 			t.Errorf("README.md's rule table lacks %s", name)
 		}
+	}
+}
+
+// The rules whose hazard ends with the migration's run (Rule.WhileRunning): the schema-ahead
+// judgement and `zdcd-release rollback` let older code run on what they left. Marking a rule so
+// is a decision about compatibility, made here on purpose: a rule whose finding can mean older
+// code breaks afterwards (a constraint older writes may violate, SET NOT NULL, a type change)
+// must stay unmarked.
+func TestWhileRunningRules(t *testing.T) {
+	want := []string{
+		"add-column-rewrite-generated", "add-column-volatile-default", "concurrently-in-transaction",
+		"ddl-on-hot-table", "explicit-tx-control", "fk-missing-index", "identifier-too-long",
+		"index-build-in-locked-tx", "index-create-blocking", "index-drop-blocking", "missing-lock-timeout",
+		"non-atomic-non-idempotent", "primary-key-blocking", "reindex-blocking", "statements-after-ael",
+		"table-rewrite-maintenance", "type-change-revalidates-check", "unique-constraint-blocking",
+		"validate-in-same-tx",
+	}
+	var got []string
+	for _, r := range All() {
+		if r.WhileRunning {
+			got = append(got, r.Name)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("rules marked WhileRunning:\n got  %v\n want %v", got, want)
 	}
 }

@@ -11,10 +11,11 @@ import (
 // ReindexBlocking: REINDEX without CONCURRENTLY blocks writes to the table for the whole rebuild,
 // and locks each index ACCESS EXCLUSIVE while it is rebuilt, so queries that would use it wait too.
 var ReindexBlocking = analysis.Rule{
-	Name:      "reindex-blocking",
-	Severity:  analysis.Unsafe,
-	Summary:   "REINDEX without CONCURRENTLY blocks writes (and reads through the index) for the whole rebuild",
-	Statement: reindexBlocking,
+	Name:         "reindex-blocking",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "REINDEX without CONCURRENTLY blocks writes (and reads through the index) for the whole rebuild",
+	Statement:    reindexBlocking,
 }
 
 func reindexBlocking(p *analysis.Pass, st *analysis.Stmt) {

@@ -24,10 +24,11 @@ import (
 // (validate-in-same-tx), and UPDATE / DELETE / INSERT and RunPython (backfill-in-ddl-tx).
 // One finding per transaction.
 var StatementsAfterAEL = analysis.Rule{
-	Name:      "statements-after-ael",
-	Severity:  analysis.Unsafe,
-	Summary:   "long statements after an ACCESS EXCLUSIVE lock in the same transaction keep the table blocked for their whole duration",
-	Migration: statementsAfterAEL,
+	Name:         "statements-after-ael",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "long statements after an ACCESS EXCLUSIVE lock in the same transaction keep the table blocked for their whole duration",
+	Migration:    statementsAfterAEL,
 }
 
 func statementsAfterAEL(p *analysis.Pass) {

@@ -12,10 +12,11 @@ import (
 // under an ACCESS EXCLUSIVE lock — VACUUM FULL, CLUSTER, ALTER TABLE SET LOGGED / SET UNLOGGED /
 // SET TABLESPACE / SET ACCESS METHOD. Nothing can read or write the table until the copy ends.
 var TableRewriteMaintenance = analysis.Rule{
-	Name:      "table-rewrite-maintenance",
-	Severity:  analysis.Unsafe,
-	Summary:   "VACUUM FULL, CLUSTER, SET LOGGED/UNLOGGED/TABLESPACE/ACCESS METHOD rewrite the table under ACCESS EXCLUSIVE",
-	Statement: tableRewriteMaintenance,
+	Name:         "table-rewrite-maintenance",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "VACUUM FULL, CLUSTER, SET LOGGED/UNLOGGED/TABLESPACE/ACCESS METHOD rewrite the table under ACCESS EXCLUSIVE",
+	Statement:    tableRewriteMaintenance,
 }
 
 func tableRewriteMaintenance(p *analysis.Pass, st *analysis.Stmt) {

@@ -11,10 +11,11 @@ import (
 // TypeChangeRevalidatesCheck: even a binary-coercible type change re-checks every CHECK
 // constraint on the column against every row, under ACCESS EXCLUSIVE.
 var TypeChangeRevalidatesCheck = analysis.Rule{
-	Name:      "type-change-revalidates-check",
-	Severity:  analysis.Unsafe,
-	Summary:   "A type change on a column with CHECK constraints re-checks every row under ACCESS EXCLUSIVE, even when the type change itself is free",
-	Statement: typeChangeRevalidatesCheck,
+	Name:         "type-change-revalidates-check",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "A type change on a column with CHECK constraints re-checks every row under ACCESS EXCLUSIVE, even when the type change itself is free",
+	Statement:    typeChangeRevalidatesCheck,
 }
 
 // columnsPositiveFields are Django's fields that carry a CHECK ("col" >= 0) on PostgreSQL.

@@ -13,10 +13,11 @@ import (
 // for the whole build. Django emits them for AlterUniqueTogether, AddConstraint(UniqueConstraint)
 // without a condition, AlterField(unique=True) and AddField(unique=True).
 var UniqueConstraintBlocking = analysis.Rule{
-	Name:      "unique-constraint-blocking",
-	Severity:  analysis.Unsafe,
-	Summary:   "ADD CONSTRAINT UNIQUE / ADD COLUMN UNIQUE builds the index under ACCESS EXCLUSIVE: reads and writes blocked for the whole build",
-	Statement: uniqueConstraintBlocking,
+	Name:         "unique-constraint-blocking",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "ADD CONSTRAINT UNIQUE / ADD COLUMN UNIQUE builds the index under ACCESS EXCLUSIVE: reads and writes blocked for the whole build",
+	Statement:    uniqueConstraintBlocking,
 }
 
 func uniqueConstraintBlocking(p *analysis.Pass, st *analysis.Stmt) {

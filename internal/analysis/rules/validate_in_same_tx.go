@@ -10,10 +10,11 @@ import (
 // ValidateInSameTx: VALIDATE CONSTRAINT in the same transaction as the ADD CONSTRAINT ... NOT VALID
 // it validates scans while the ADD's lock is still held, so the two-step pattern gains nothing.
 var ValidateInSameTx = analysis.Rule{
-	Name:      "validate-in-same-tx",
-	Severity:  analysis.Unsafe,
-	Summary:   "VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID scans under the ADD's lock",
-	Statement: validateInSameTx,
+	Name:         "validate-in-same-tx",
+	Severity:     analysis.Unsafe,
+	WhileRunning: true,
+	Summary:      "VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID scans under the ADD's lock",
+	Statement:    validateInSameTx,
 }
 
 func validateInSameTx(p *analysis.Pass, st *analysis.Stmt) {
