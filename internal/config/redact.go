@@ -1,0 +1,255 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// MinSecretLen is the shortest secret a Redactor replaces in free text. A shorter one (a 3-letter
+// password) would match ordinary words of every line; such a password is still never printed by
+// zdcd itself (Secret and DatabaseURL redact it), but a child that prints it is not scrubbed.
+const MinSecretLen = 4
+
+// Redactor replaces secrets in free text — every output zdcd writes or passes through from a child
+// process, every error, every text the ledger stores — in every encoding a secret takes on its way
+// there:
+//
+//   - raw;
+//   - percent-encoded, as in a URL's userinfo, path or query: any subset of its bytes written as
+//     %HH with upper- or lower-case hex (what url.QueryEscape, url.PathEscape, url.UserPassword,
+//     Python's urllib.parse.quote and dj-database-url produce), and a space as '+';
+//   - escaped inside a quoted string: a character preceded by backslashes (Python's repr of a
+//     dict prints 'pa\'ss', JSON prints "pa\"ss" and "a\\b", a shell or JSON may escape '/'),
+//     or written as \xHH, \u00HH, \U000000HH (Python, JSON), or \t \n \r.
+//
+// The whole URL is covered by the same rule: its password, in whichever of these forms the URL
+// is printed, is replaced by Redacted; the rest of the URL (user, host, database) is not a secret.
+//
+// A Redactor is safe for concurrent use; the zero value and nil redact nothing.
+type Redactor struct {
+	re *regexp.Regexp
+}
+
+// NewRedactor builds a Redactor for secrets. Empty secrets and those shorter than MinSecretLen
+// are ignored.
+func NewRedactor(secrets ...string) *Redactor {
+	seen := map[string]bool{}
+	var list []string
+	for _, s := range secrets {
+		if utf8.RuneCountInString(s) < MinSecretLen || seen[s] {
+			continue
+		}
+		seen[s] = true
+		list = append(list, s)
+	}
+	if len(list) == 0 {
+		return &Redactor{}
+	}
+	// Longest first: with leftmost-first alternation a secret that contains another is replaced
+	// whole.
+	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
+	alts := make([]string, len(list))
+	for i, s := range list {
+		alts[i] = secretPattern(s)
+	}
+	return &Redactor{re: regexp.MustCompile(strings.Join(alts, "|"))}
+}
+
+// RedactorFromEnv builds the Redactor for a process environment (KEY=value entries): the
+// HEROKU_API_KEY, PGPASSWORD, and the password (and sslpassword) of every variable whose value is a
+// postgres:// or postgresql:// URL — DATABASE_URL, the one ZDCD_DATABASE_VAR names, Heroku's
+// HEROKU_POSTGRESQL_<COLOR>_URL and DATABASE_CONNECTION_POOL_URL alike: the Django child sees
+// them all, and settings may print any of them.
+func RedactorFromEnv(environ []string) *Redactor {
+	var secrets []string
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || v == "" {
+			continue
+		}
+		switch k {
+		case "HEROKU_API_KEY", "PGPASSWORD":
+			secrets = append(secrets, strings.TrimSpace(v))
+			continue
+		}
+		secrets = append(secrets, URLSecrets(v)...)
+	}
+	return NewRedactor(secrets...)
+}
+
+// URLSecrets returns the secrets a database URL carries (its password, its sslpassword), decoded,
+// or nothing when s is not a postgres URL this package can read.
+func URLSecrets(s string) []string {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if !strings.HasPrefix(l, "postgres://") && !strings.HasPrefix(l, "postgresql://") {
+		return nil
+	}
+	d, err := ParseDatabaseURL(s)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if d.Password.IsSet() {
+		out = append(out, d.Password.Reveal())
+	}
+	for k, v := range d.Params {
+		if secretParams[k] && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// With returns a Redactor for r's secrets and more.
+func (r *Redactor) With(secrets ...string) *Redactor {
+	if r == nil || r.re == nil {
+		return NewRedactor(secrets...)
+	}
+	if len(secrets) == 0 {
+		return r
+	}
+	n := NewRedactor(secrets...)
+	if n.re == nil {
+		return r
+	}
+	return &Redactor{re: regexp.MustCompile(r.re.String() + "|" + n.re.String())}
+}
+
+// Redact returns s with every secret, in every encoding, replaced by Redacted.
+func (r *Redactor) Redact(s string) string {
+	if r == nil || r.re == nil {
+		return s
+	}
+	return r.re.ReplaceAllLiteralString(s, Redacted)
+}
+
+// secretPattern is the regular expression that matches s in any of the encodings Redactor lists.
+func secretPattern(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		b.WriteString("(?:")
+		b.WriteString(charPattern(c))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// charPattern matches one character of a secret in any encoding.
+func charPattern(c rune) string {
+	var alts []string
+	lit := regexp.QuoteMeta(string(c))
+	if c == '\\' {
+		// A backslash, escaped once or twice (repr of a JSON string): one to four of them.
+		alts = append(alts, `\\{1,4}`)
+	} else {
+		// Itself, or escaped by one to three backslashes (\' in a repr, \" \/ in JSON).
+		alts = append(alts, `\\{0,3}`+lit)
+	}
+	// Percent-encoded, byte by byte, either hex case.
+	var pct strings.Builder
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], c)
+	for _, by := range buf[:n] {
+		pct.WriteString("%" + hexPattern(fmt.Sprintf("%02X", by)))
+	}
+	alts = append(alts, pct.String())
+	if c == ' ' {
+		alts = append(alts, `\+`)
+	}
+	// Escape sequences of Python and JSON string literals.
+	if c < 0x100 {
+		alts = append(alts, `\\{1,2}x`+hexPattern(fmt.Sprintf("%02X", c)))
+	}
+	if c < 0x10000 {
+		alts = append(alts, `\\{1,2}u`+hexPattern(fmt.Sprintf("%04X", c)))
+	} else {
+		// JSON writes a character outside the BMP as a surrogate pair.
+		hi, lo := surrogates(c)
+		alts = append(alts, `\\{1,2}u`+hexPattern(fmt.Sprintf("%04X", hi))+`\\{1,2}u`+hexPattern(fmt.Sprintf("%04X", lo)))
+	}
+	alts = append(alts, `\\{1,2}U`+hexPattern(fmt.Sprintf("%08X", c)))
+	switch c {
+	case '\t':
+		alts = append(alts, `\\{1,2}t`)
+	case '\n':
+		alts = append(alts, `\\{1,2}n`)
+	case '\r':
+		alts = append(alts, `\\{1,2}r`)
+	}
+	return strings.Join(alts, "|")
+}
+
+// hexPattern matches hex digits in either case: "2F" → "2[fF]".
+func hexPattern(hex string) string {
+	var b strings.Builder
+	for _, h := range hex {
+		if h >= 'A' && h <= 'F' {
+			b.WriteString("[" + string(h) + string(h+'a'-'A') + "]")
+		} else {
+			b.WriteRune(h)
+		}
+	}
+	return b.String()
+}
+
+func surrogates(c rune) (rune, rune) {
+	c -= 0x10000
+	return 0xD800 + (c>>10)&0x3FF, 0xDC00 + c&0x3FF
+}
+
+// RedactWriter passes text to an io.Writer with secrets redacted. It writes whole lines (a secret
+// never spans a line), holding a line's start until its end arrives or Flush is called; a line
+// longer than 64 KiB is written in pieces. Safe for concurrent use.
+type RedactWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	r   *Redactor
+	buf []byte
+}
+
+// maxPending bounds what a RedactWriter holds back waiting for a newline.
+const maxPending = 64 << 10
+
+// NewRedactWriter returns a RedactWriter writing to w.
+func NewRedactWriter(w io.Writer, r *Redactor) *RedactWriter {
+	return &RedactWriter{w: w, r: r}
+}
+
+// Write implements io.Writer. It reports len(p) written unless w fails.
+func (rw *RedactWriter) Write(p []byte) (int, error) {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	rw.buf = append(rw.buf, p...)
+	i := bytes.LastIndexByte(rw.buf, '\n')
+	if i < 0 && len(rw.buf) < maxPending {
+		return len(p), nil
+	}
+	if i < 0 {
+		i = len(rw.buf) - 1
+	}
+	out := rw.buf[:i+1]
+	_, err := io.WriteString(rw.w, rw.r.Redact(string(out)))
+	rw.buf = append(rw.buf[:0], rw.buf[i+1:]...)
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes what is held back (a last line without its newline).
+func (rw *RedactWriter) Flush() error {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if len(rw.buf) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(rw.w, rw.r.Redact(string(rw.buf)))
+	rw.buf = rw.buf[:0]
+	return err
+}
