@@ -15,6 +15,8 @@ func FuzzParseDatabaseURL(f *testing.F) {
 		"postgresql://u:p%40ss@[2001:db8::1]:5432/db",
 		"postgres:///db?host=/var/run/postgresql&password=hunter2",
 		"postgres://u:p@h:99999/d", "mysql://u:p@h/d", "", "postgres://%zz@h/d", "postgres://u:p@h/d?sslpassword=x",
+		"postgres://u:p@h/d?options=-c%20statement_timeout%3D30000", "postgres://%2Fvar%2Frun%2Fpostgresql/db",
+		"postgres://u:p@h/d?options=-c+x", "postgres://u:p@h/d?ssl=true&keepalives=1", "postgres://u@[::1%25lo]:5432/d",
 	} {
 		f.Add(s)
 	}
@@ -25,6 +27,14 @@ func FuzzParseDatabaseURL(f *testing.F) {
 				t.Fatalf("the error quotes the password: %v", err)
 			}
 			return
+		}
+		// What zdcd hands pgx and the children parses back to the same meaning.
+		again, err := ParseDatabaseURL(u.ConnString())
+		if err != nil {
+			t.Fatalf("ConnString of %q does not parse: %v", s, err)
+		}
+		if again.ConnString() != u.ConnString() {
+			t.Fatalf("ConnString does not round-trip: %q then %q", u.ConnString(), again.ConnString())
 		}
 		pw := u.Password.Reveal()
 		if len(pw) < 6 || strings.Count(strings.ToLower(s), strings.ToLower(pw)) > 1 {
