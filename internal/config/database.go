@@ -395,3 +395,36 @@ func encodeQuery(params map[string]string, redact bool) string {
 	}
 	return strings.Join(parts, "&")
 }
+
+// Conninfo returns the libpq keyword/value connection string ("host='/run/pg' port='5432'
+// dbname='app' user='u' options='-c …'") for libpq's tools (pg_dump, pg_restore, psql --dbname=…)
+// without the password and without sslpassword: those are secrets, and a command line is
+// visible to every user of the machine (ps). Give the password in PGPASSWORD. It means what
+// ConnString means, socket directories and IPv6 hosts included.
+func (d DatabaseURL) Conninfo() string {
+	port := d.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	kv := [][2]string{{"host", d.Host}, {"port", strconv.Itoa(port)}, {"dbname", d.Database}}
+	if d.User != "" {
+		kv = append(kv, [2]string{"user", d.User})
+	}
+	keys := make([]string, 0, len(d.Params))
+	for k := range d.Params {
+		if !secretParams[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kv = append(kv, [2]string{k, d.Params[k]})
+	}
+	parts := make([]string, len(kv))
+	for i, p := range kv {
+		v := strings.ReplaceAll(p[1], `\`, `\\`)
+		v = strings.ReplaceAll(v, `'`, `\'`)
+		parts[i] = p[0] + "='" + v + "'"
+	}
+	return strings.Join(parts, " ")
+}
