@@ -161,7 +161,7 @@ func ledgerText(t testing.TB, dbURL string) string {
 
 func TestNoSecretInAnyOutput(t *testing.T) {
 	passwords := map[string]string{
-		"heroku": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		"heroku":  "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		"special": `p@ss:w/rd%?#&'"\ +x9Q-` + "ünï",
 	}
 	for name, pw := range passwords {
