@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -204,17 +205,24 @@ func surrogates(c rune) (rune, rune) {
 }
 
 // RedactWriter passes text to an io.Writer with secrets redacted. It writes whole lines (a secret
-// never spans a line), holding a line's start until its end arrives or Flush is called; a line
-// longer than 64 KiB is written in pieces. Safe for concurrent use.
+// never spans a line), holding a line's start until its end arrives — so a secret a child writes
+// in two pieces is still caught —, or until the line has been pending for PartialDelay (Django's
+// "  Applying shop.0007..." waits for its " OK" as long as the migration runs: the operator sees it
+// while it runs), or Flush. A line longer than 64 KiB is written in pieces. Safe for concurrent use.
 type RedactWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	r   *Redactor
-	buf []byte
+	mu    sync.Mutex
+	w     io.Writer
+	r     *Redactor
+	buf   []byte
+	timer *time.Timer
+	err   error // the last error of a timed flush, returned by the next Write or Flush
 }
 
 // maxPending bounds what a RedactWriter holds back waiting for a newline.
 const maxPending = 64 << 10
+
+// PartialDelay is how long a RedactWriter holds the start of a line before writing it anyway.
+const PartialDelay = 500 * time.Millisecond
 
 // NewRedactWriter returns a RedactWriter writing to w.
 func NewRedactWriter(w io.Writer, r *Redactor) *RedactWriter {
@@ -225,27 +233,54 @@ func NewRedactWriter(w io.Writer, r *Redactor) *RedactWriter {
 func (rw *RedactWriter) Write(p []byte) (int, error) {
 	rw.mu.Lock()
 	defer rw.mu.Unlock()
-	rw.buf = append(rw.buf, p...)
-	i := bytes.LastIndexByte(rw.buf, '\n')
-	if i < 0 && len(rw.buf) < maxPending {
-		return len(p), nil
-	}
-	if i < 0 {
-		i = len(rw.buf) - 1
-	}
-	out := rw.buf[:i+1]
-	_, err := io.WriteString(rw.w, rw.r.Redact(string(out)))
-	rw.buf = append(rw.buf[:0], rw.buf[i+1:]...)
-	if err != nil {
+	if err := rw.err; err != nil {
+		rw.err = nil
 		return 0, err
 	}
+	rw.buf = append(rw.buf, p...)
+	i := bytes.LastIndexByte(rw.buf, '\n')
+	if i < 0 && len(rw.buf) >= maxPending {
+		i = len(rw.buf) - 1
+	}
+	if i >= 0 {
+		out := rw.buf[:i+1]
+		_, err := io.WriteString(rw.w, rw.r.Redact(string(out)))
+		rw.buf = append(rw.buf[:0], rw.buf[i+1:]...)
+		if err != nil {
+			return 0, err
+		}
+	}
+	if len(rw.buf) > 0 && rw.timer == nil {
+		rw.timer = time.AfterFunc(PartialDelay, rw.timedFlush)
+	}
 	return len(p), nil
+}
+
+func (rw *RedactWriter) timedFlush() {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	rw.timer = nil
+	if err := rw.flushLocked(); err != nil {
+		rw.err = err
+	}
 }
 
 // Flush writes what is held back (a last line without its newline).
 func (rw *RedactWriter) Flush() error {
 	rw.mu.Lock()
 	defer rw.mu.Unlock()
+	if rw.timer != nil {
+		rw.timer.Stop()
+		rw.timer = nil
+	}
+	if err := rw.err; err != nil {
+		rw.err = nil
+		return err
+	}
+	return rw.flushLocked()
+}
+
+func (rw *RedactWriter) flushLocked() error {
 	if len(rw.buf) == 0 {
 		return nil
 	}

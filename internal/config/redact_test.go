@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // pyRepr is Python's repr of a str holding printable ASCII: single quotes unless the text holds
@@ -151,4 +153,49 @@ func asciiJSON(s string) string {
 func mustJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A line's start is written after PartialDelay even while its end has not come (Django's
+// "Applying …" during a long migration), redacted.
+func TestRedactWriterPartialLine(t *testing.T) {
+	pw := "0123456789abcdef0123456789abcdef"
+	var out lockedBuffer
+	w := NewRedactWriter(&out, NewRedactor(pw))
+	if _, err := w.Write([]byte("  Applying shop.0007 as " + pw + "...")); err != nil {
+		t.Fatal(err)
+	}
+	want := "  Applying shop.0007 as " + Redacted + "..."
+	deadline := time.Now().Add(10 * time.Second)
+	for out.String() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10s: %q, want %q", out.String(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := w.Write([]byte(" OK\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != want+" OK\n" {
+		t.Errorf("got %q", got)
+	}
 }
