@@ -93,7 +93,7 @@ func URLSecrets(s string) []string {
 	}
 	d, err := ParseDatabaseURL(s)
 	if err != nil {
-		return nil
+		return looseURLSecrets(s)
 	}
 	var out []string
 	if d.Password.IsSet() {
@@ -102,6 +102,32 @@ func URLSecrets(s string) []string {
 	for k, v := range d.Params {
 		if secretParams[k] && v != "" {
 			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// looseURLSecrets finds the password of a URL ParseDatabaseURL refuses (another variable of the
+// environment, which zdcd does not use but the app may print): the userinfo's password up to the
+// last '@' of the authority, and password= / sslpassword= parameters, decoded when they decode.
+func looseURLSecrets(s string) []string {
+	var out []string
+	add := func(v string) {
+		out = append(out, v)
+		if dec, err := percentDecode(v); err == nil && dec != v {
+			out = append(out, dec)
+		}
+	}
+	rest := s[strings.Index(s, "://")+3:]
+	authority, query, _ := strings.Cut(rest, "?")
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		if _, pw, ok := strings.Cut(authority[:i], ":"); ok && pw != "" {
+			add(pw)
+		}
+	}
+	for _, pair := range strings.Split(query, "&") {
+		if k, v, ok := strings.Cut(pair, "="); ok && v != "" && (k == "password" || secretParams[k]) {
+			add(v)
 		}
 	}
 	return out

@@ -86,9 +86,10 @@ func TestRedactorFromEnv(t *testing.T) {
 		"HEROKU_POSTGRESQL_RED_URL=postgresql://u2:another-secret@h2/d2?sslpassword=key-secret",
 		"HEROKU_API_KEY=01234567-89ab-cdef-0123-456789abcdef",
 		"OTHER=not a url",
+		"DATABASE_CONNECTION_POOL_URL=postgres://u3:pool-secret@h3/d3?keepalives=1&options=-c+x",
 	}
 	r := RedactorFromEnv(env)
-	for _, s := range []string{"db/secret@", "db%2fsecret%40", "another-secret", "key-secret", "01234567-89ab-cdef-0123-456789abcdef"} {
+	for _, s := range []string{"db/secret@", "db%2fsecret%40", "another-secret", "key-secret", "pool-secret", "01234567-89ab-cdef-0123-456789abcdef"} {
 		if got := r.Redact("x " + s + " y"); got != "x "+Redacted+" y" {
 			t.Errorf("%q: got %q", s, got)
 		}
