@@ -129,10 +129,17 @@ func lowerHex(s string) string {
 	return b.String()
 }
 
+// allEncoded percent-encodes every byte but ASCII letters and digits, lower-case hex (Python's
+// quote(s, safe="") with lower-case hex).
 func allEncoded(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		fmt.Fprintf(&b, "%%%02x", s[i])
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02x", c)
 	}
 	return b.String()
 }
