@@ -1,7 +1,9 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -88,4 +90,23 @@ func passwordPart(s string) string {
 		return ""
 	}
 	return pw
+}
+
+// A secret, in each encoding a URL, Python's repr or JSON gives it, is gone from the redacted text.
+func FuzzRedactor(f *testing.F) {
+	for _, s := range []string{"9f86d081884c7d659a2feaa0c55ad015", `p@ss:w/rd%?#&'"\`, "pa'ss word+plus", "ünïcødé-pässwörd", "a\tb\nc\x01d1234"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, secret string) {
+		if !utf8.ValidString(secret) || utf8.RuneCountInString(secret) < MinSecretLen || strings.Contains(secret, "*") {
+			return
+		}
+		r := NewRedactor(secret)
+		js, _ := json.Marshal(secret)
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret), strings.TrimPrefix(url.UserPassword("", secret).String(), ":"), string(js)} {
+			if got := r.Redact("<" + form + ">"); strings.Contains(got, secret) || !strings.Contains(got, Redacted) {
+				t.Fatalf("Redact(%q) = %q", form, got)
+			}
+		}
+	})
 }

@@ -238,6 +238,10 @@ func charPattern(c rune) string {
 		alts = append(alts, `\\{1,2}n`)
 	case '\r':
 		alts = append(alts, `\\{1,2}r`)
+	case '\f':
+		alts = append(alts, `\\{1,2}f`)
+	case '\b':
+		alts = append(alts, `\\{1,2}b`)
 	}
 	return strings.Join(alts, "|")
 }
