@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/pgtest"
 )
 
@@ -128,12 +129,12 @@ func assertNoSecretForm(t testing.TB, what, text string, password string) {
 	}
 }
 
-// ledgerText is every row of every table of the zdcd schema, as text.
+// ledgerText is every row of every table of the ledger's schema, as text.
 func ledgerText(t testing.TB, dbURL string) string {
 	t.Helper()
 	conn := connect(t, dbURL)
 	ctx := context.Background()
-	rows, err := conn.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'zdcd'")
+	rows, err := conn.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", ledger.Schema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func ledgerText(t testing.TB, dbURL string) string {
 	}
 	var b strings.Builder
 	for _, tbl := range tables {
-		rows, err := conn.Query(ctx, fmt.Sprintf("SELECT t::text FROM zdcd.%s t", pgx.Identifier{tbl}.Sanitize()))
+		rows, err := conn.Query(ctx, fmt.Sprintf("SELECT t::text FROM %s t", pgx.Identifier{ledger.Schema, tbl}.Sanitize()))
 		if err != nil {
 			t.Fatal(err)
 		}

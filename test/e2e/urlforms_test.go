@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/pgtest"
 )
 
@@ -123,7 +124,7 @@ func TestDatabaseURLForms(t *testing.T) {
 	// no ledger appeared in the cluster's default database.
 	conn := connect(t, c.URL("postgres"))
 	var ledgers int
-	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_namespace WHERE nspname = 'zdcd'").Scan(&ledgers); err != nil || ledgers != 0 {
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_namespace WHERE nspname = $1", ledger.Schema).Scan(&ledgers); err != nil || ledgers != 0 {
 		t.Errorf("a ledger appeared in the postgres database: %d, %v", ledgers, err)
 	}
 }
