@@ -27,7 +27,7 @@ const MinSecretLen = 4
 //     Python's urllib.parse.quote and dj-database-url produce), and a space as '+';
 //   - escaped inside a quoted string: a character preceded by backslashes (Python's repr of a
 //     dict prints 'pa\'ss', JSON prints "pa\"ss" and "a\\b", a shell or JSON may escape '/'),
-//     or written as \xHH, \u00HH, \U000000HH (Python, JSON), or \t \n \r.
+//     or written as \xHH, \u00HH, \U000000HH (Python, JSON), or \t \n \r \f \b.
 //
 // The whole URL is covered by the same rule: its password, in whichever of these forms the URL
 // is printed, is replaced by Redacted; the rest of the URL (user, host, database) is not a secret.
