@@ -93,6 +93,13 @@ func Main(args []string, io IO) int {
 		usage(io.Err)
 		return ExitUsage
 	}
+	// Every byte zdcd writes — reports, logs, a child's output passed through, the final error
+	// line — goes through one redactor built from the environment's secrets (SECURITY.md).
+	red := config.RedactorFromEnv(io.Environ)
+	out, errw := config.NewRedactWriter(io.Out, red), config.NewRedactWriter(io.Err, red)
+	defer errw.Flush()
+	defer out.Flush()
+	io.Out, io.Err = out, errw
 	name, rest := args[1], args[2:]
 	switch name {
 	case "help", "-h", "--help":
@@ -103,7 +110,7 @@ func Main(args []string, io IO) int {
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			return exit(io.Err, c.run(ctx, rest, io))
+			return exit(io.Err, red, c.run(ctx, rest, io))
 		}
 	}
 	fmt.Fprintf(io.Err, "zdcd-release: unknown command %q: run `zdcd-release help` for the list\n", name)
@@ -128,8 +135,9 @@ func (e *usageError) Error() string { return e.msg }
 // errRefused means unsafe migrations are pending and not approved. The report already said why.
 var errRefused = errors.New("refused: unsafe migrations pending")
 
-// exit prints err as one line and returns its exit code.
-func exit(w io.Writer, err error) int {
+// exit prints err as one line, secrets redacted before it is shortened (a cut secret would no
+// longer be recognised), and returns its exit code.
+func exit(w io.Writer, red *config.Redactor, err error) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -141,10 +149,10 @@ func exit(w io.Writer, err error) int {
 	case errors.As(err, &several):
 		// One line per bad variable, so a failed release shows every fix to make.
 		for _, e := range several {
-			fmt.Fprintln(w, "zdcd-release: "+oneLine(e.Error()))
+			fmt.Fprintln(w, "zdcd-release: "+oneLine(red.Redact(e.Error())))
 		}
 	default:
-		fmt.Fprintln(w, "zdcd-release: "+oneLine(err.Error()))
+		fmt.Fprintln(w, "zdcd-release: "+oneLine(red.Redact(err.Error())))
 	}
 	return code
 }

@@ -227,7 +227,7 @@ func connect(ctx context.Context, cfg *config.Config) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{url: dbURL, db: db, opts: ledger.Options{Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}}, nil
+	return &session{url: dbURL, db: db, opts: ledger.Options{Redactor: cfg.Redactor(), Secrets: []string{cfg.APIKey.Reveal(), dbURL.Password.Reveal()}}}, nil
 }
 
 // close closes the session's current connection (reopen may have replaced it).

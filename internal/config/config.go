@@ -270,6 +270,17 @@ func Defaults() *Config {
 	}
 }
 
+// Redactor returns the Redactor of every secret of the process environment (RedactorFromEnv: the
+// API key, every database URL's password) and of c, for free text: what the ledger stores, what
+// is printed.
+func (c *Config) Redactor() *Redactor {
+	secrets := []string{c.APIKey.Reveal()}
+	if c.Database != nil {
+		secrets = append(secrets, c.Database.Password.Reveal())
+	}
+	return RedactorFromEnv(os.Environ()).With(secrets...)
+}
+
 // Load reads and validates the configuration from the process environment. An unset database URL
 // is not an error here (see RequireDatabase); any malformed variable is. The error is a *Error
 // when one variable is wrong, Errors when several are.

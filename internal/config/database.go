@@ -49,9 +49,28 @@ var secretParams = map[string]bool{"sslpassword": true}
 // expectedURL ends the messages of ParseDatabaseURL's errors.
 const expectedURL = "expected postgres://user:password@host:5432/database"
 
-// ParseDatabaseURL parses a postgres:// or postgresql:// URL. The error's message says what is
-// wrong without ever quoting the URL or any part of it, so it can be shown as is
-// ("scheme must be postgres:// or postgresql://").
+// ParseDatabaseURL parses a postgres:// or postgresql:// URL the way libpq reads a connection URI
+// (conninfo_uri_parse_options in fe-connect.c), refusing the forms where libpq, pgx, pg_dump and
+// dj-database-url would not all read the same thing. Accepted:
+//
+//   - postgres:// and postgresql://, in any case;
+//   - userinfo, host, database name and query values percent-encoded (%HH, either hex case);
+//   - a host name, an IPv4 address, an IPv6 address in brackets ([::1]:5432), or a Unix-domain
+//     socket directory, written as a percent-encoded host (postgres://%2Fvar%2Frun%2Fpostgresql/db,
+//     dj-database-url's spelling) or as ?host=/var/run/postgresql (libpq's);
+//   - no user, no password;
+//   - the libpq query parameters in queryParams, which host, port, user, password and dbname
+//     override the URL's own parts as in libpq; ssl=true is sslmode=require, as in libpq.
+//
+// Refused, each with its own one-line message: several hosts; a missing host or database name
+// (libpq would fall back to compiled-in defaults that differ between libpq builds, and Django
+// refuses an empty NAME); an unknown or unsupported query parameter (libpq refuses unknown ones,
+// pgx would send them to the server as settings); a '+' in the query (libpq reads '+', Python's
+// parse_qs and so dj-database-url a space: write %20 or %2B); several '@' (percent-encode '@' in
+// the password as %40); '#'.
+//
+// The error's message says what is wrong without ever quoting the URL or any part of it, so it can
+// be shown as is ("scheme must be postgres:// or postgresql://").
 func ParseDatabaseURL(s string) (*DatabaseURL, error) {
 	s = strings.TrimSpace(s)
 	problem := func(msg string) (*DatabaseURL, error) { return nil, errors.New(msg) }
@@ -71,37 +90,84 @@ func ParseDatabaseURL(s string) (*DatabaseURL, error) {
 	if strings.Contains(s, "#") {
 		return problem("it contains '#', which starts a URL fragment; percent-encode it as %23 in the user name or password")
 	}
-	// Never show url.Parse's error: it quotes the input, password included. Classify it instead.
-	u, err := url.Parse(s)
-	if err != nil {
-		return problem(classifyURLError(err))
+	rest := s[i+3:]
+	rest, rawQuery, _ := strings.Cut(rest, "?")
+	authority, rawPath, _ := strings.Cut(rest, "/")
+	if strings.Count(authority, "@") > 1 {
+		return problem("it contains '@' more than once; percent-encode '@' in the user name or password as %40")
 	}
-	if strings.Contains(u.Host, ",") {
+	const badEscape = "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"
+	d := &DatabaseURL{Params: map[string]string{}}
+	hostport := authority
+	if userinfo, hp, ok := strings.Cut(authority, "@"); ok {
+		hostport = hp
+		rawUser, rawPass, hasPass := strings.Cut(userinfo, ":")
+		var err error
+		if d.User, err = percentDecode(rawUser); err != nil {
+			return problem(badEscape)
+		}
+		if hasPass {
+			pw, err := percentDecode(rawPass)
+			if err != nil {
+				return problem(badEscape)
+			}
+			d.Password = NewSecret(pw)
+		}
+	}
+	if strings.Contains(hostport, ",") {
 		return problem("it names several hosts, which zdcd does not support; name one host")
 	}
-	// url.Parse accepts "host:port" only with brackets around an IPv6 address, but an unbracketed
-	// one can slip through as host ":" and a port: say what to do.
-	if strings.Count(u.Host, ":") > 1 && !strings.HasPrefix(u.Host, "[") {
-		return problem("an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database")
-	}
-
-	d := &DatabaseURL{
-		Host:     u.Hostname(),
-		User:     u.User.Username(),
-		Database: strings.TrimPrefix(u.Path, "/"),
-		Params:   map[string]string{},
-	}
-	if pw, ok := u.User.Password(); ok {
-		d.Password = NewSecret(pw)
-	}
-	port := u.Port()
-	if u.RawQuery != "" {
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			return problem("its query string is invalid; percent-encode special characters in parameter values (% as %25)")
+	var rawHost, port string
+	if strings.HasPrefix(hostport, "[") {
+		end := strings.Index(hostport, "]")
+		if end < 0 {
+			return problem("an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database")
 		}
-		for k, vs := range q {
-			v := vs[len(vs)-1]
+		rawHost, port = hostport[1:end], hostport[end+1:]
+		if port != "" {
+			if !strings.HasPrefix(port, ":") {
+				return problem("it is not a valid URL; " + expectedURL)
+			}
+			port = port[1:]
+		}
+		if !strings.Contains(rawHost, ":") {
+			return problem("its host contains an invalid character; " + expectedURL)
+		}
+	} else {
+		if strings.Count(hostport, ":") > 1 {
+			return problem("an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database")
+		}
+		rawHost, port, _ = strings.Cut(hostport, ":")
+		if strings.HasPrefix(hostport, ":") || (strings.Contains(hostport, ":") && port == "") {
+			return problem("port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)")
+		}
+	}
+	portInAuthority := port
+	host, err := percentDecode(rawHost)
+	if err != nil {
+		return problem(badEscape)
+	}
+	d.Host = host
+	if d.Database, err = percentDecode(rawPath); err != nil {
+		return problem("its database name has an invalid percent-encoding; percent-encode special characters (% as %25)")
+	}
+	if rawQuery != "" {
+		for _, pair := range strings.Split(rawQuery, "&") {
+			if pair == "" {
+				continue
+			}
+			rawKey, rawValue, ok := strings.Cut(pair, "=")
+			if !ok || strings.Contains(rawValue, "=") {
+				return problem("its query string is invalid; write each parameter as name=value, percent-encoding '=' and '&' in values (%3D, %26)")
+			}
+			if strings.Contains(pair, "+") {
+				return problem("its query string contains '+', which libpq reads as a plus and dj-database-url as a space; write %20 for a space, %2B for a plus")
+			}
+			k, err1 := percentDecode(rawKey)
+			v, err2 := percentDecode(rawValue)
+			if err1 != nil || err2 != nil {
+				return problem("its query string is invalid; percent-encode special characters in parameter values (% as %25)")
+			}
 			switch k {
 			case "host":
 				d.Host = v
@@ -113,21 +179,34 @@ func ParseDatabaseURL(s string) (*DatabaseURL, error) {
 				d.Password = NewSecret(v)
 			case "dbname":
 				d.Database = v
+			case "ssl":
+				if v != "true" {
+					return problem("its query parameter ssl must be true (or write sslmode=require)")
+				}
+				d.Params["sslmode"] = "require"
 			default:
+				if !queryParams[k] {
+					return problem(unknownParam(k))
+				}
 				d.Params[k] = v
 			}
 		}
 	}
 	switch {
 	case d.Host == "":
-		return problem("it names no host; " + expectedURL)
+		return problem("it names no host; " + expectedURL + ", or for a Unix-domain socket postgres://user:password@%2Fvar%2Frun%2Fpostgresql/database")
 	case strings.Contains(d.Host, ","):
 		return problem("it names several hosts, which zdcd does not support; name one host")
+	case !strings.HasPrefix(d.Host, "/") && !validHost(d.Host):
+		return problem("its host contains an invalid character; " + expectedURL)
 	}
 	d.Port = DefaultPort
 	if port != "" {
 		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
+		if err != nil || n < 1 || n > 65535 || strings.HasPrefix(port, "+") {
+			if err != nil && port == portInAuthority {
+				return problem("port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)")
+			}
 			return problem("port must be a number from 1 to 65535")
 		}
 		d.Port = n
@@ -138,22 +217,85 @@ func ParseDatabaseURL(s string) (*DatabaseURL, error) {
 	return d, nil
 }
 
-// classifyURLError turns url.Parse's error into a message that quotes nothing.
-func classifyURLError(err error) string {
-	var ee url.EscapeError
-	var he url.InvalidHostError
-	switch msg := err.Error(); {
-	case errors.As(err, &ee):
-		return "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"
-	case errors.As(err, &he):
-		return "its host contains an invalid character; " + expectedURL
-	case strings.Contains(msg, "invalid port"):
-		return "port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)"
-	case strings.Contains(msg, "invalid userinfo"):
-		return "its user name or password contains an invalid character; percent-encode special characters"
-	default:
-		return "it is not a valid URL; " + expectedURL
+// queryParams are the libpq connection parameters a URL may carry besides host, port, user,
+// password and dbname: those pgx (zdcd's connections), libpq (pg_dump, pg_restore, psql) and
+// psycopg (the Django child, through dj-database-url's OPTIONS) all honour alike. libpq knows more
+// (keepalives, gssencmode, service ...); pgx would send them to the server as settings, so they
+// are refused rather than half-honoured.
+var queryParams = map[string]bool{
+	"sslmode": true, "sslrootcert": true, "sslcert": true, "sslkey": true, "sslpassword": true, "sslsni": true,
+	"options": true, "application_name": true, "connect_timeout": true, "target_session_attrs": true,
+}
+
+// unknownParam is the message for a query parameter outside queryParams. The name is quoted only
+// when it is short and plain (it is not a secret, but it is input).
+func unknownParam(k string) string {
+	names := make([]string, 0, len(queryParams))
+	for n := range queryParams {
+		names = append(names, n)
 	}
+	sort.Strings(names)
+	plain := len(k) <= 40 && strings.IndexFunc(k, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0
+	what := "one of its query parameters"
+	if plain {
+		what = "its query parameter " + k
+	}
+	return what + " is not one zdcd hands alike to its connection, pg_dump and Django; use host, port, user, password, dbname, ssl=true, " + strings.Join(names, ", ")
+}
+
+// percentDecode decodes %HH sequences (either hex case) and nothing else: '+' stays '+', as in
+// libpq's conninfo_uri_decode. A '%' not followed by two hex digits, or a decoded NUL, is an error.
+func percentDecode(s string) (string, error) {
+	if !strings.Contains(s, "%") {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return "", errors.New("invalid percent-encoding")
+		}
+		c := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if c == 0 {
+			return "", errors.New("encoded NUL")
+		}
+		b.WriteByte(c)
+		i += 2
+	}
+	return b.String(), nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// validHost reports whether h is a host name, an IPv4 address, or an IPv6 address (zone allowed).
+func validHost(h string) bool {
+	if ip := net.ParseIP(strings.SplitN(h, "%", 2)[0]); ip != nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r == '-' || r == '.' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return h != ""
 }
 
 // ConnString returns the full URL, password included, for pgx or libpq. Never print it.
@@ -228,6 +370,13 @@ func (d DatabaseURL) build(redact bool) string {
 	return b.String()
 }
 
+// queryEscape escapes a query name or value so that libpq, pgx and Python's parse_qs read it
+// back alike: url.QueryEscape writes a space as '+', which libpq and pgx read as a plus; here it
+// is %20 (and a plus %2B).
+func queryEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
 // encodeQuery encodes params sorted by name, so that String and ConnString are stable. With
 // redact, the values of secret parameters are replaced by Redacted (written as is, not escaped).
 func encodeQuery(params map[string]string, redact bool) string {
@@ -238,11 +387,44 @@ func encodeQuery(params map[string]string, redact bool) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		v := url.QueryEscape(params[k])
+		v := queryEscape(params[k])
 		if redact && secretParams[k] {
 			v = Redacted
 		}
-		parts = append(parts, url.QueryEscape(k)+"="+v)
+		parts = append(parts, queryEscape(k)+"="+v)
 	}
 	return strings.Join(parts, "&")
+}
+
+// Conninfo returns the libpq keyword/value connection string ("host='/run/pg' port='5432'
+// dbname='app' user='u' options='-c …'") for libpq's tools (pg_dump, pg_restore, psql --dbname=…)
+// without the password and without sslpassword: those are secrets, and a command line is
+// visible to every user of the machine (ps). Give the password in PGPASSWORD. It means what
+// ConnString means, socket directories and IPv6 hosts included.
+func (d DatabaseURL) Conninfo() string {
+	port := d.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	kv := [][2]string{{"host", d.Host}, {"port", strconv.Itoa(port)}, {"dbname", d.Database}}
+	if d.User != "" {
+		kv = append(kv, [2]string{"user", d.User})
+	}
+	keys := make([]string, 0, len(d.Params))
+	for k := range d.Params {
+		if !secretParams[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kv = append(kv, [2]string{k, d.Params[k]})
+	}
+	parts := make([]string, len(kv))
+	for i, p := range kv {
+		v := strings.ReplaceAll(p[1], `\`, `\\`)
+		v = strings.ReplaceAll(v, `'`, `\'`)
+		parts[i] = p[0] + "='" + v + "'"
+	}
+	return strings.Join(parts, " ")
 }

@@ -33,8 +33,8 @@ func TestParseDatabaseURL(t *testing.T) {
 			in:   "postgres://user:pass@host:5432/db?sslmode=require&application_name=zdcd%20release",
 			want: want{host: "host", port: 5432, user: "user", password: "pass", database: "db",
 				params: map[string]string{"sslmode": "require", "application_name": "zdcd release"},
-				str:    "postgres://user:********@host:5432/db?application_name=zdcd+release&sslmode=require",
-				conn:   "postgres://user:pass@host:5432/db?application_name=zdcd+release&sslmode=require"},
+				str:    "postgres://user:********@host:5432/db?application_name=zdcd%20release&sslmode=require",
+				conn:   "postgres://user:pass@host:5432/db?application_name=zdcd%20release&sslmode=require"},
 		},
 		{
 			name: "postgresql scheme, upper case, no port",
@@ -86,6 +86,35 @@ func TestParseDatabaseURL(t *testing.T) {
 				conn: "postgres://user:s3cret@host:5432/db?sslpassword=k3y"},
 		},
 		{
+			name: "libpq options, %20 a space, written back as %20 (pgx and libpq read '+' as a plus)",
+			in:   "postgres://user:pass@host/db?options=-c%20statement_timeout%3D30000",
+			want: want{host: "host", port: 5432, user: "user", password: "pass", database: "db",
+				params: map[string]string{"options": "-c statement_timeout=30000"},
+				str:    "postgres://user:********@host:5432/db?options=-c%20statement_timeout%3D30000",
+				conn:   "postgres://user:pass@host:5432/db?options=-c%20statement_timeout%3D30000"},
+		},
+		{
+			name: "dj-database-url's socket: percent-encoded directory as host",
+			in:   "postgres://u:p@%2Fvar%2Frun%2Fpostgresql/db",
+			want: want{host: "/var/run/postgresql", port: 5432, user: "u", password: "p", database: "db", params: map[string]string{},
+				str:  "postgres://u:********@/db?host=%2Fvar%2Frun%2Fpostgresql&port=5432",
+				conn: "postgres://u:p@/db?host=%2Fvar%2Frun%2Fpostgresql&port=5432"},
+		},
+		{
+			name: "lower-case hex, socket with port, no user",
+			in:   "postgresql://%2ftmp%2fpg:5433/db",
+			want: want{host: "/tmp/pg", port: 5433, database: "db", params: map[string]string{},
+				str:  "postgres:///db?host=%2Ftmp%2Fpg&port=5433",
+				conn: "postgres:///db?host=%2Ftmp%2Fpg&port=5433"},
+		},
+		{
+			name: "ssl=true is sslmode=require; a plus in the password stays a plus",
+			in:   "postgres://u:a+b@h/db?ssl=true&connect_timeout=5",
+			want: want{host: "h", port: 5432, user: "u", password: "a+b", database: "db", params: map[string]string{"sslmode": "require", "connect_timeout": "5"},
+				str:  "postgres://u:********@h:5432/db?connect_timeout=5&sslmode=require",
+				conn: "postgres://u:a+b@h:5432/db?connect_timeout=5&sslmode=require"},
+		},
+		{
 			name: "encoded database name, surrounding whitespace",
 			in:   " postgres://u:p@h:5432/my%20db\n",
 			want: want{host: "h", port: 5432, user: "u", password: "p", database: "my db", params: map[string]string{},
@@ -119,6 +148,11 @@ func TestParseDatabaseURL(t *testing.T) {
 			if pc.Host != d.Host || int(pc.Port) != d.Port || (d.User != "" && pc.User != d.User) || pc.Password != d.Password.Reveal() || pc.Database != d.Database {
 				t.Errorf("pgx reads host=%q port=%d user=%q database=%q", pc.Host, pc.Port, pc.User, pc.Database)
 			}
+			for _, k := range []string{"options", "application_name"} {
+				if v, ok := d.Params[k]; ok && pc.RuntimeParams[k] != v {
+					t.Errorf("pgx reads %s=%q, want %q", k, pc.RuntimeParams[k], v)
+				}
+			}
 		})
 	}
 }
@@ -133,8 +167,8 @@ func TestParseDatabaseURLErrors(t *testing.T) {
 		{"http", "https://user:hunter2@host/db", "scheme must be postgres:// or postgresql://"},
 		{"garbage", "hunter2 is not a url", "it is not a URL; " + expected},
 		{"key=value conninfo", "host=h user=u password=hunter2 dbname=d", "it is not a URL; " + expected},
-		{"no host", "postgres://user:hunter2@/db", "it names no host; " + expected},
-		{"no host at all", "postgres:///db", "it names no host; " + expected},
+		{"no host", "postgres://user:hunter2@/db", "it names no host; " + expected + ", or for a Unix-domain socket postgres://user:password@%2Fvar%2Frun%2Fpostgresql/database"},
+		{"no host at all", "postgres:///db", "it names no host; " + expected + ", or for a Unix-domain socket postgres://user:password@%2Fvar%2Frun%2Fpostgresql/database"},
 		{"no database", "postgres://user:hunter2@host:5432", "it names no database; " + expected},
 		{"no database, slash", "postgres://user:hunter2@host:5432/", "it names no database; " + expected},
 		{"port not a number", "postgres://user:hunter2@host:54x2/db", "port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)"},
@@ -148,7 +182,12 @@ func TestParseDatabaseURLErrors(t *testing.T) {
 		{"several hosts", "postgres://user:hunter2@h1:5432,h2:5432/db", "it names several hosts, which zdcd does not support; name one host"},
 		{"control character", "postgres://user:hunter2@host/db\x00", "it contains a control character; " + expected + " on one line"},
 		{"bad query", "postgres://user:hunter2@host/db?sslmode=%zz", "its query string is invalid; percent-encode special characters in parameter values (% as %25)"},
-		{"bad host character", "postgres://user:hunter2@ho%20st/db", "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"},
+		{"bad host character", "postgres://user:hunter2@ho%20st/db", "its host contains an invalid character; " + expected},
+		{"plus in the query", "postgres://user:hunter2@host/db?options=-c+statement_timeout%3D5", "its query string contains '+', which libpq reads as a plus and dj-database-url as a space; write %20 for a space, %2B for a plus"},
+		{"unknown parameter", "postgres://user:hunter2@host/db?keepalives=1", "its query parameter keepalives is not one zdcd hands alike to its connection, pg_dump and Django; use host, port, user, password, dbname, ssl=true, application_name, connect_timeout, options, sslcert, sslkey, sslmode, sslpassword, sslrootcert, sslsni, target_session_attrs"},
+		{"ssl not true", "postgres://user:hunter2@host/db?ssl=1", "its query parameter ssl must be true (or write sslmode=require)"},
+		{"two at signs", "postgres://user:hun@ter2@host/db", "it contains '@' more than once; percent-encode '@' in the user name or password as %40"},
+		{"query without =", "postgres://user:hunter2@host/db?sslmode", "its query string is invalid; write each parameter as name=value, percent-encoding '=' and '&' in values (%3D, %26)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -15,6 +17,8 @@ func FuzzParseDatabaseURL(f *testing.F) {
 		"postgresql://u:p%40ss@[2001:db8::1]:5432/db",
 		"postgres:///db?host=/var/run/postgresql&password=hunter2",
 		"postgres://u:p@h:99999/d", "mysql://u:p@h/d", "", "postgres://%zz@h/d", "postgres://u:p@h/d?sslpassword=x",
+		"postgres://u:p@h/d?options=-c%20statement_timeout%3D30000", "postgres://%2Fvar%2Frun%2Fpostgresql/db",
+		"postgres://u:p@h/d?options=-c+x", "postgres://u:p@h/d?ssl=true&keepalives=1", "postgres://u@[::1%25lo]:5432/d",
 	} {
 		f.Add(s)
 	}
@@ -25,6 +29,14 @@ func FuzzParseDatabaseURL(f *testing.F) {
 				t.Fatalf("the error quotes the password: %v", err)
 			}
 			return
+		}
+		// What zdcd hands pgx and the children parses back to the same meaning.
+		again, err := ParseDatabaseURL(u.ConnString())
+		if err != nil {
+			t.Fatalf("ConnString of %q does not parse: %v", s, err)
+		}
+		if again.ConnString() != u.ConnString() {
+			t.Fatalf("ConnString does not round-trip: %q then %q", u.ConnString(), again.ConnString())
 		}
 		pw := u.Password.Reveal()
 		if len(pw) < 6 || strings.Count(strings.ToLower(s), strings.ToLower(pw)) > 1 {
@@ -78,4 +90,23 @@ func passwordPart(s string) string {
 		return ""
 	}
 	return pw
+}
+
+// A secret, in each encoding a URL, Python's repr or JSON gives it, is gone from the redacted text.
+func FuzzRedactor(f *testing.F) {
+	for _, s := range []string{"9f86d081884c7d659a2feaa0c55ad015", `p@ss:w/rd%?#&'"\`, "pa'ss word+plus", "ünïcødé-pässwörd", "a\tb\nc\x01d1234"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, secret string) {
+		if !utf8.ValidString(secret) || utf8.RuneCountInString(secret) < MinSecretLen || strings.Contains(secret, "*") {
+			return
+		}
+		r := NewRedactor(secret)
+		js, _ := json.Marshal(secret)
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret), strings.TrimPrefix(url.UserPassword("", secret).String(), ":"), string(js)} {
+			if got := r.Redact("<" + form + ">"); strings.Contains(got, secret) || !strings.Contains(got, Redacted) {
+				t.Fatalf("Redact(%q) = %q", form, got)
+			}
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/plan"
 )
 
@@ -97,9 +98,7 @@ func reason(err error, password string) string {
 			}
 		}
 	}
-	if password != "" {
-		msg = strings.ReplaceAll(msg, password, "********")
-	}
+	msg = config.NewRedactor(password).Redact(msg)
 	return strings.ReplaceAll(msg, "\n", " ")
 }
 

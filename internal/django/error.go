@@ -2,9 +2,10 @@ package django
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/zdcd/zdcd/internal/config"
 )
 
 // Kinds of *Error. The helper reports the kinds from "no_settings" to "not_postgresql"; the Go side
@@ -107,54 +108,20 @@ func (e *Error) Error() string {
 }
 
 // scrubber removes database passwords from text: the password part of any URL, and every secret
-// it was told about (passwords found in the environment given to the helper).
-type scrubber struct{ secrets []string }
+// of the environment given to the helper, in every encoding config.Redactor knows.
+type scrubber struct{ red *config.Redactor }
 
 var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)([^@\s]*)@`)
 
-// newScrubber collects the passwords of env: PGPASSWORD and the password of every URL value.
+// newScrubber collects the secrets of env (config.RedactorFromEnv): PGPASSWORD, HEROKU_API_KEY
+// and the password of every database URL value.
 func newScrubber(env []string) *scrubber {
-	s := &scrubber{}
-	for _, kv := range env {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			continue
-		}
-		if k == "PGPASSWORD" {
-			s.add(v)
-		}
-		if strings.Contains(v, "://") {
-			if u, err := url.Parse(v); err == nil && u.User != nil {
-				if p, ok := u.User.Password(); ok {
-					s.add(p)
-					s.add(url.QueryEscape(p))
-					s.add(url.PathEscape(p))
-				}
-			}
-		}
-	}
-	return s
-}
-
-func (s *scrubber) add(secret string) {
-	// Very short values would blank out ordinary words; real passwords are longer.
-	if len(secret) < 4 {
-		return
-	}
-	for _, have := range s.secrets {
-		if have == secret {
-			return
-		}
-	}
-	s.secrets = append(s.secrets, secret)
+	return &scrubber{red: config.RedactorFromEnv(env)}
 }
 
 func (s *scrubber) scrub(text string) string {
-	text = urlPassword.ReplaceAllString(text, "${1}xxxxx@")
-	for _, secret := range s.secrets {
-		text = strings.ReplaceAll(text, secret, "xxxxx")
-	}
-	return text
+	text = s.red.Redact(text)
+	return urlPassword.ReplaceAllString(text, "${1}xxxxx@")
 }
 
 func (s *scrubber) scrubError(e *Error) *Error {

@@ -145,12 +145,7 @@ func New(cfg *config.Config, opts Options) (*Client, error) {
 		opts.Log = &lockedWriter{w: opts.Log}
 	}
 	token := cfg.APIKey.Reveal()
-	redact := func(s string) string {
-		if token == "" {
-			return s
-		}
-		return strings.ReplaceAll(s, token, config.Redacted)
-	}
+	redact := config.NewRedactor(token).Redact
 
 	inner := opts.Transport
 	if inner == nil {

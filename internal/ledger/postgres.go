@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/analysis"
+	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/plan"
 )
 
@@ -26,8 +26,11 @@ type Options struct {
 	// (default 30s).
 	UpgradeLockTimeout time.Duration
 	// Secrets are values never to store (the HEROKU_API_KEY, the database password): every text
-	// the ledger stores has them replaced, on top of Scrub.
+	// the ledger stores has them replaced, in every encoding config.Redactor knows, on top of
+	// Scrub.
 	Secrets []string
+	// Redactor, when set, redacts too (the CLI passes the one built from the environment).
+	Redactor *config.Redactor
 }
 
 // Postgres is the ledger in the application's database. Like the *pgx.Conn it wraps, it is not
@@ -35,6 +38,7 @@ type Options struct {
 type Postgres struct {
 	conn    *pgx.Conn
 	opts    Options
+	red     *config.Redactor
 	version int
 }
 
@@ -59,7 +63,7 @@ func OpenWith(ctx context.Context, conn *pgx.Conn, opts Options) (*Postgres, err
 	if opts.UpgradeLockTimeout <= 0 {
 		opts.UpgradeLockTimeout = 30 * time.Second
 	}
-	p := &Postgres{conn: conn, opts: opts}
+	p := &Postgres{conn: conn, opts: opts, red: opts.Redactor.With(opts.Secrets...)}
 	if err := p.ensureSchema(ctx); err != nil {
 		return nil, fmt.Errorf("open the ledger: %w", err)
 	}
@@ -74,12 +78,7 @@ func (p *Postgres) now() time.Time { return p.opts.Now().UTC() }
 
 // scrub is Scrub plus the configured secrets.
 func (p *Postgres) scrub(s string) string {
-	for _, secret := range p.opts.Secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "********")
-		}
-	}
-	return Scrub(s)
+	return Scrub(p.red.Redact(s))
 }
 
 // tx runs f in one short transaction bounded by lockTimeout and the statement timeout.
@@ -409,5 +408,5 @@ func OpenExisting(ctx context.Context, conn *pgx.Conn, opts Options) (p *Postgre
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
-	return &Postgres{conn: conn, opts: opts, version: *version}, true, nil
+	return &Postgres{conn: conn, opts: opts, red: opts.Redactor.With(opts.Secrets...), version: *version}, true, nil
 }

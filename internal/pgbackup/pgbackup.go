@@ -42,7 +42,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +52,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/zdcd/zdcd/internal/childenv"
+	"github.com/zdcd/zdcd/internal/config"
 )
 
 // Dumper captures backups of one database into a directory and restores them.
@@ -390,33 +390,28 @@ func (d *Dumper) logf(format string, args ...any) {
 
 // conn is a parsed ConnString.
 type conn struct {
-	noPassword string // the URL without its password, for --dbname
+	noPassword string // the libpq conninfo without the password, for --dbname
 	redacted   string // host:port/db, for messages
 	password   string
+	redactor   *config.Redactor
 }
 
-// parseConn splits a postgres:// URL into the URL the children get and the password they get in
-// PGPASSWORD (from the userinfo or a password= parameter).
+// parseConn reads a postgres:// URL with config.ParseDatabaseURL — the parser every command uses —
+// into the libpq conninfo the children get (without the password) and the password they get in
+// PGPASSWORD, so pg_dump and psql connect where zdcd's own connection does: a socket directory,
+// in either spelling, an IPv6 host, options=-c … alike.
 func parseConn(s string) (conn, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		// Not echoed: it may hold a password.
-		return conn{}, errors.New("the database URL is not a postgres://user:password@host:port/db URL")
+	d, err := config.ParseDatabaseURL(s)
+	if err != nil {
+		// ParseDatabaseURL's message never quotes the URL.
+		return conn{}, fmt.Errorf("the database URL is malformed: %v", err)
 	}
-	var c conn
-	if u.User != nil {
-		c.password, _ = u.User.Password()
-		u.User = url.User(u.User.Username())
+	c := conn{password: d.Password.Reveal(), noPassword: d.Conninfo(), redactor: config.NewRedactor(d.Password.Reveal())}
+	host := d.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
 	}
-	if q := u.Query(); q.Has("password") {
-		if c.password == "" {
-			c.password = q.Get("password")
-		}
-		q.Del("password")
-		u.RawQuery = q.Encode()
-	}
-	c.noPassword = u.String()
-	c.redacted = u.Host + u.Path
+	c.redacted = fmt.Sprintf("%s:%d/%s", host, d.Port, d.Database)
 	return c, nil
 }
 
@@ -428,17 +423,7 @@ func (c conn) env(base []string) []string {
 	return childenv.Set(base, "PGPASSWORD", c.password)
 }
 
-func (c conn) scrubString(s string) string {
-	if c.password == "" {
-		return s
-	}
-	for _, form := range []string{c.password, url.QueryEscape(c.password), url.PathEscape(c.password), url.UserPassword("u", c.password).String()[2:]} {
-		if form != "" {
-			s = strings.ReplaceAll(s, form, "REDACTED")
-		}
-	}
-	return s
-}
+func (c conn) scrubString(s string) string { return c.redactor.Redact(s) }
 
 // scrub builds an error from prefix, err's text and extra, with the password removed. It
 // unwraps only to a context error, so that no caller can reach the unscrubbed text.

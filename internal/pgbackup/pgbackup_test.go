@@ -424,7 +424,7 @@ func TestPasswordNeverShown(t *testing.T) {
 				t.Errorf("the password is shown:\nerror: %v\nlog: %s", err, log)
 			}
 			if tt.binDir != "" {
-				if !strings.Contains(err.Error(), "password REDACTED") {
+				if !strings.Contains(err.Error(), "password ********") {
 					t.Errorf("error = %v, want the tool's stderr, scrubbed", err)
 				}
 				args, _ := os.ReadFile(argsFile)
@@ -583,15 +583,29 @@ func TestCaptureNeverOverwrites(t *testing.T) {
 }
 
 func TestParseConn(t *testing.T) {
-	c, err := parseConn("postgres://u:p%40ss@h:5432/db?sslmode=require&password=other")
+	// A password parameter overrides the userinfo's, as in libpq.
+	c, err := parseConn("postgres://u:old@h:5432/db?sslmode=require&password=p%40ss")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.password != "p@ss" || c.noPassword != "postgres://u@h:5432/db?sslmode=require" {
+	if c.password != "p@ss" || c.noPassword != "host='h' port='5432' dbname='db' user='u' sslmode='require'" {
 		t.Errorf("parseConn = %+v", c)
 	}
-	if got := c.scrubString("x p@ss p%40ss"); got != "x REDACTED REDACTED" {
+	if got := c.scrubString("x p@ss p%40ss"); got != "x ******** ********" {
 		t.Errorf("scrub = %q", got)
+	}
+	// Both socket spellings, IPv6 and options reach the tools as libpq keywords.
+	for in, want := range map[string]string{
+		"postgres://u:pw@%2Frun%2Fpg:5433/db":                        "host='/run/pg' port='5433' dbname='db' user='u'",
+		"postgres:///db?host=/run/pg&user=u":                         "host='/run/pg' port='5432' dbname='db' user='u'",
+		"postgresql://u@[::1]:5432/d%27b":                            `host='::1' port='5432' dbname='d\'b' user='u'`,
+		"postgres://u@h/db?options=-c%20statement_timeout%3D30000":   "host='h' port='5432' dbname='db' user='u' options='-c statement_timeout=30000'",
+		"postgres://u:pw@h/db?sslpassword=k3y-secret&sslmode=verify": "host='h' port='5432' dbname='db' user='u' sslmode='verify'",
+	} {
+		c, err := parseConn(in)
+		if err != nil || c.noPassword != want {
+			t.Errorf("parseConn(%s) = %q, %v; want %q", in, c.noPassword, err, want)
+		}
 	}
 	if _, err := parseConn("host=h password=hunter2"); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("parseConn of a key=value string: %v", err)

@@ -1,8 +1,9 @@
 // Package pgtest starts throwaway PostgreSQL clusters from the server binaries installed on the
 // machine (Debian's /usr/lib/postgresql/<v>/bin), for tests and for the demo.
 //
-// A cluster lives in a temporary directory, listens only on 127.0.0.1 at a free port, has no Unix
-// socket, and requires a password (scram-sha-256), so the code under test exercises a real
+// A cluster lives in a temporary directory, listens on 127.0.0.1 and ::1 (when the machine has
+// IPv6 loopback) at a free port and on a Unix-domain socket in that directory (SocketDir), and
+// requires a password (scram-sha-256) on all of them, so the code under test exercises a real
 // password that must never appear in its output. When the process runs as root, initdb and the
 // server run as an unprivileged user (postgres, or nobody), since PostgreSQL refuses to run as root.
 package pgtest
@@ -127,8 +128,9 @@ func (c *Cluster) start() error {
 			return err
 		}
 		c.Port = port
-		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories='' "+
-			"-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port)
+		// PostgreSQL warns and goes on when ::1 cannot be bound (no IPv6 loopback).
+		opts := fmt.Sprintf("-c listen_addresses='127.0.0.1,::1' -c port=%d -c unix_socket_directories='%s' "+
+			"-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, c.SocketDir())
 		out, err := c.run("pg_ctl", "-D", c.dataDir(), "-l", c.LogFile(), "-o", opts, "-w", "-t", "60", "start")
 		if err == nil {
 			return nil
@@ -182,6 +184,9 @@ func (c *Cluster) Restart() error {
 	}
 	return nil
 }
+
+// SocketDir is the directory of the cluster's Unix-domain socket (.s.PGSQL.<Port>).
+func (c *Cluster) SocketDir() string { return c.Dir }
 
 // URL returns the connection URL of database db, Heroku-style, with the password.
 func (c *Cluster) URL(db string) string {

@@ -32,6 +32,11 @@ ROOT_URLCONF = "sampleproject.urls"
 def database_from_url(url):
     """Return a Django DATABASES entry for a postgres:// or postgresql:// URL."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    if "%" in host:
+        # A percent-encoded Unix-socket directory as host (postgres://%2Fvar%2Frun%2Fpostgresql/db),
+        # read as dj-database-url reads it: from the netloc, case kept, decoded.
+        host = unquote(parts.netloc.rsplit("@", 1)[-1].rsplit(":", 1)[0])
     if parts.scheme not in ("postgres", "postgresql"):
         raise ImproperlyConfigured(
             "DATABASE_URL must start with postgres:// or postgresql://, not %s://" % parts.scheme
@@ -41,7 +46,7 @@ def database_from_url(url):
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
+        "HOST": host,
         "PORT": str(parts.port or ""),
         "OPTIONS": {},
     }
