@@ -228,6 +228,10 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 		if aerr == nil {
 			after, aerr = mon.applied(context.WithoutCancel(ctx))
 		}
+		var extra []plan.MigrationKey // applied beyond the target (verify.go)
+		if aerr == nil && target != nil {
+			extra = beyondTarget(batch[0], before, after)
+		}
 		if aerr == nil {
 			for _, m := range migs {
 				if after[m.Key] && !before[m.Key] {
@@ -236,6 +240,9 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 				}
 			}
 			before = after
+		}
+		if len(extra) > 0 {
+			att.Err = beyondTargetError(*target, extra)
 		}
 		if att.Err != nil {
 			att.Error = att.Err.Error()
@@ -246,6 +253,8 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 		}
 
 		switch {
+		case len(extra) > 0:
+			return fail(KindFailed, att.Err)
 		case att.Interrupted:
 			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, att.Err))
 		case att.Err == nil && aerr != nil:
