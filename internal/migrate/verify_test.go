@@ -32,7 +32,7 @@ func TestBeyondTarget(t *testing.T) {
 			before: set(k("0001")), after: set(k("0001"), k("0002"), k("0003"), k("0002_squashed")), want: "[]"},
 		{name: "more", target: Migration{Key: k("0002")}, before: set(k("0001")),
 			after: set(k("0001"), k("0002"), k("0004"), k("0003"), plan.MigrationKey{App: "other", Name: "0001"}),
-			want: "[app.0003 app.0004 other.0001]"},
+			want:  "[app.0003 app.0004 other.0001]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
