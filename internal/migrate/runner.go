@@ -426,7 +426,6 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	// PYTHONUNBUFFERED is left as the environment has it: Django flushes its progress lines
 	// itself, and unbuffered stderr would cut tracebacks into fragments.
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		att.Err = err
@@ -437,7 +436,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 		att.Err = err
 		return
 	}
-	if err := cmd.Start(); err != nil {
+	// Own process group, parent-death signal (supervise.go).
+	exited := make(chan struct{})
+	if err := startSupervised(cmd, exited); err != nil {
 		att.Err = fmt.Errorf("start %s: %w", args[0], err)
 		att.ExitCode = -1
 		return
@@ -462,7 +463,6 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	}()
 
 	// Interruption: SIGTERM to the process group, then SIGKILL after KillGrace.
-	exited := make(chan struct{})
 	interrupted := make(chan struct{})
 	go func() {
 		select {
