@@ -209,6 +209,12 @@ func openSession(ctx context.Context, cfg *config.Config) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A read-only database (hot standby, default_transaction_read_only) is a configuration error
+	// (exit 2) named before the ledger is touched, whether or not it exists yet.
+	if err := database.CheckWritable(ctx, s.db.Conn, cfg.DatabaseVar); err != nil {
+		s.db.Close(ctx)
+		return nil, err
+	}
 	if s.store, err = ledger.OpenWith(ctx, s.db.Conn, s.opts); err != nil {
 		s.db.Close(ctx)
 		return nil, err
