@@ -509,6 +509,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	case werr != nil:
 		att.LockTimedOut = IsLockTimeout(out.lines())
 		att.Err = fmt.Errorf("%s: %s", strings.Join(args, " "), describeExit(werr, out.lines()))
+		if IsStatementTimeout(out.lines()) {
+			att.Err = statementTimeoutError(att.Err, r.StatementTimeout)
+		}
 	}
 }
 
