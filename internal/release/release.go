@@ -418,6 +418,11 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
 			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
 	}
+	if err := f.proveRestorable(ctx, b); err != nil {
+		f.step(ctx, "backup", started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
+			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
+	}
 	f.backup = &b
 	f.step(ctx, "backup", started, true, b.ID)
 	if err := f.Ledger.RecordBackup(ctx, f.runID, b.ID, b.Location); err != nil {
