@@ -40,7 +40,7 @@ func TestCheckRestorable(t *testing.T) {
 		owner bool
 		// ownerSetup runs as the owner.
 		ownerSetup []string
-		want  string // "" when restorable
+		want       string // "" when restorable
 	}{
 		{name: "superuser with an untrusted extension", setup: []string{"CREATE EXTENSION pg_buffercache"}},
 		{name: "owner, its tables and a large object", owner: true, ownerSetup: []string{"CREATE TABLE t (id int)", "INSERT INTO t VALUES (1)", "SELECT lo_from_bytea(0, 'x')"}},
