@@ -62,7 +62,8 @@ func TestKillNineDuringMigration(t *testing.T) {
 				_, waiting := migrateSessions(t, conn)
 				return waiting > 0
 			})
-			py := ftDescendant(t, bg.cmd.Process.Pid, "manage.py")
+			// Python itself (argv python, manage.py), not a wrapper shell whose script names it.
+			py := ftDescendant(t, bg.cmd.Process.Pid, python()+"\x00manage.py")
 			if err := bg.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
