@@ -56,8 +56,9 @@ func TestReleaseReadOnlyDatabase(t *testing.T) {
 				switch scope {
 				case "role":
 					stmt = "ALTER ROLE " + role + " SET default_transaction_read_only = on"
-					want = "DATABASE_URL: the database is read-only: default_transaction_read_only=on for role " + role +
-						"; run the release as a role that can write, or ALTER ROLE " + role + " RESET default_transaction_read_only"
+					q := pgx.Identifier{role}.Sanitize()
+					want = "DATABASE_URL: the database is read-only: default_transaction_read_only=on for role " + q +
+						"; run the release as a role that can write, or ALTER ROLE " + q + " RESET default_transaction_read_only"
 				case "database":
 					stmt = "ALTER DATABASE " + pgx.Identifier{dbName}.Sanitize() + " SET default_transaction_read_only = on"
 					want = "DATABASE_URL: the database is read-only: default_transaction_read_only=on for database " + pgx.Identifier{dbName}.Sanitize()
