@@ -72,8 +72,9 @@ func TestReleaseReadOnlyDatabase(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				for _, command := range []string{"release", "nightly", "rollback"} {
-					r := run(t, dir, env, command)
+				for _, args := range [][]string{{"release"}, {"nightly"}, {"rollback"}, {"approve", "--revoke", "1"}} {
+					command := strings.Join(args, " ")
+					r := run(t, dir, env, args...)
 					if command != "release" && r.code == 2 && strings.Contains(r.stderr, "HEROKU_") {
 						continue // nightly and rollback need Heroku credentials first
 					}
