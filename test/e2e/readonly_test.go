@@ -100,3 +100,33 @@ func TestReleaseReadOnlyDatabase(t *testing.T) {
 		}
 	}
 }
+
+// A hot standby (a follower): exit 2 naming it, before and after the ledger exists.
+func TestReleaseHotStandby(t *testing.T) {
+	for _, ledgerFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ledger=%v", ledgerFirst), func(t *testing.T) {
+			primary := pgtest.NewCluster(t)
+			primaryURL, err := primary.CreateDatabase(context.Background(), "app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := sampleVersion(t, "accounts/0003")
+			migrateBaseline(t, dir, primaryURL)
+			if ledgerFirst {
+				// The ledger, created by a release on the primary with nothing pending.
+				manage(t, dir, primaryURL, "migrate", "--noinput", "accounts", "0003")
+				if r := run(t, dir, releaseEnv(primaryURL, t.TempDir()), "release"); r.code != 0 {
+					t.Fatalf("release on the primary:\n%s", r)
+				}
+			}
+			standby := pgtest.NewStandby(t, primary)
+			env := releaseEnv(standby.URL("app"), t.TempDir())
+			r := run(t, dir, env, "release")
+			want := "zdcd-release: DATABASE_URL: the database is read-only: it is a hot standby (pg_is_in_recovery() is true); point DATABASE_URL at the primary"
+			if r.code != 2 || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("want exit 2 and one line starting %q:\n%s", want, r)
+			}
+			assertNoSecret(t, r, primary.Password)
+		})
+	}
+}
