@@ -17,10 +17,10 @@ import (
 //     goroutine runs on that thread, so it lives exactly as long as zdcd (golang/go#27505).
 //   - The signal reaches the command's own process, and survives its exec: the default command
 //     (python) and a wrapper that ends with `exec python manage.py migrate …` die with zdcd. A
-//     wrapper that forks Python instead leaves Python orphaned; the next release terminates every
-//     zdcd-migrate database session left behind before it judges the dead run (TerminateOrphans),
-//     so that the orphan's transaction rolls back and nothing it did afterwards is credited.
-//     Hence the documented `exec` in the suggested wrapper.
+//     wrapper that forks Python instead leaves Python orphaned: the migration in progress may
+//     still commit, but Django's next progress line fails on the closed pipe, so no later one
+//     starts; and the next release terminates every zdcd-migrate session left behind before it
+//     judges the dead run (TerminateOrphans). Hence the documented `exec` in the suggested wrapper.
 
 // startSupervised starts cmd (whose SysProcAttr it completes) in its own process group with the
 // parent-death signal. done must be closed once cmd has exited (after Wait).
