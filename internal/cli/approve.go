@@ -13,6 +13,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -117,6 +118,10 @@ func approve(ctx context.Context, opts ApproveOptions, io IO) error {
 			}
 		}
 		return writeApprovals(io, opts.Format, list)
+	}
+	// Recording or revoking writes the ledger: a read-only database is named up front (exit 2).
+	if err := database.CheckWritable(ctx, s.db.Conn, cfg.DatabaseVar); err != nil {
+		return err
 	}
 	store, err := ledger.OpenWith(ctx, s.db.Conn, s.opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	stdio "io"
 	"os"
@@ -36,7 +37,7 @@ func runRelease(ctx context.Context, args []string, io IO) error {
 	return runReleaseFlow(ctx, opts, io)
 }
 
-func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
+func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr error) {
 	cfg, err := config.Load()
 	if err != nil {
 		return err
@@ -127,14 +128,32 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) error {
 		flow.Generation = gen
 		flow.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
 	} else {
-		if flow.Backups, err = localBackups(cfg, dbURL, serverVersion, io); err != nil {
+		var tmpDir string
+		if flow.Backups, tmpDir, err = localBackups(cfg, dbURL, serverVersion, io); err != nil {
 			return err
+		}
+		if tmpDir != "" {
+			defer func() { removeBackupDir(tmpDir, runErr, io.Out) }()
 		}
 		if childenv.Value(io.Environ, "DYNO") != "" {
 			fmt.Fprintln(io.Out, "-----> warning: HEROKU_API_KEY is not set: backups go to a pg_dump file on this dyno, and a restore cannot switch on maintenance mode. Set HEROKU_API_KEY and HEROKU_APP_NAME (docs/configuration.md).")
 		}
 	}
 	return flow.Run(ctx)
+}
+
+// removeBackupDir deletes the temporary directory of a run's local backup (ZDCD_BACKUP_DIR
+// unset) once the run is over: the dump is needed only while the run may restore it. It is kept
+// when a human must act (exit 4), whose instructions name it.
+func removeBackupDir(dir string, runErr error, out stdio.Writer) {
+	var rel *release.Error
+	if errors.As(runErr, &rel) && rel.Code == release.ExitRecoveryFailed {
+		fmt.Fprintf(out, "-----> The backup stays in %s for the recovery by hand; delete it afterwards.\n", dir)
+		return
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintf(out, "-----> warning: could not delete the temporary backup directory %s: %v\n", dir, err)
+	}
 }
 
 // requireHeroku refuses to run without an API key and an app name; why says what needs them.
@@ -154,15 +173,16 @@ func requireHerokuApp(cfg *config.Config) error {
 	return nil
 }
 
-// localBackups backs up with pg_dump to ZDCD_BACKUP_DIR, or to a new temporary directory.
-func localBackups(cfg *config.Config, dbURL *config.DatabaseURL, serverVersion int, io IO) (release.Backuper, error) {
+// localBackups backs up with pg_dump to ZDCD_BACKUP_DIR, or to a new temporary directory; tmpDir is the temporary directory it made when
+// ZDCD_BACKUP_DIR is unset (the caller deletes it at the end of the run), else "".
+func localBackups(cfg *config.Config, dbURL *config.DatabaseURL, serverVersion int, io IO) (_ release.Backuper, tmpDir string, _ error) {
 	dir := cfg.BackupDir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "zdcd-backup-")
 		if err != nil {
-			return nil, fmt.Errorf("ZDCD_BACKUP_DIR is not set and a temporary directory cannot be made: %w", err)
+			return nil, "", fmt.Errorf("ZDCD_BACKUP_DIR is not set and a temporary directory cannot be made: %w", err)
 		}
-		dir = d
+		dir, tmpDir = d, d
 	}
 	label := childenv.Value(io.Environ, "HEROKU_RELEASE_VERSION")
 	if label == "" {
@@ -174,7 +194,7 @@ func localBackups(cfg *config.Config, dbURL *config.DatabaseURL, serverVersion i
 		Env:           io.Environ,
 		Log:           io.Out,
 		ServerVersion: serverVersion,
-	}, label), nil
+	}, label), tmpDir, nil
 }
 
 // reopen replaces *db, whose session a restore ended, with a new session and its ledger.
@@ -207,6 +227,12 @@ type session struct {
 func openSession(ctx context.Context, cfg *config.Config) (*session, error) {
 	s, err := connect(ctx, cfg)
 	if err != nil {
+		return nil, err
+	}
+	// A read-only database (hot standby, default_transaction_read_only) is a configuration error
+	// (exit 2) named before the ledger is touched, whether or not it exists yet.
+	if err := database.CheckWritable(ctx, s.db.Conn, cfg.DatabaseVar); err != nil {
+		s.db.Close(ctx)
 		return nil, err
 	}
 	if s.store, err = ledger.OpenWith(ctx, s.db.Conn, s.opts); err != nil {

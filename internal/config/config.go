@@ -395,7 +395,11 @@ func Load() (*Config, error) {
 		}
 	}
 	if v, ok := l.value("ZDCD_MIGRATE_COMMAND", e.MigrateCommand); ok {
-		c.MigrateCommand = v
+		if problem := checkMigrateCommand(v); problem != "" {
+			l.fail("ZDCD_MIGRATE_COMMAND", problem)
+		} else {
+			c.MigrateCommand = v
+		}
 	}
 
 	c.LockTimeout = l.duration("ZDCD_LOCK_TIMEOUT", e.LockTimeout, c.LockTimeout, pgSetting)

@@ -29,7 +29,11 @@
 //     database; the release keeps its run in memory and rewrites it with Put afterwards.
 //   - Runs killed before recording an outcome stay unfinished; FinishAbandoned, called under the
 //     release lock, closes them: a release run whose planned migrations are all applied as
-//     applied, the others as interrupted.
+//     applied, the others as interrupted. What it reads in django_migrations was done while the
+//     dead run supervised it: the migrate command dies with zdcd (parent-death signal), and the
+//     release ends any zdcd-migrate session left over before calling it (migrate.TerminateOrphans).
+//     The one exception is a wrapper that forks Python (docs/release.md, SIGKILL): the migration
+//     in progress may still commit; none after it starts.
 //   - Plan digests. RecordPlan stores each migration's plan.Migration.Digest() (what it will do
 //     to the database: its SQL, RunPython functions, atomicity; see plan.Migration.Digest), so
 //     an approval can name the exact plan that was reviewed. LatestPlanOf finds the newest

@@ -9,6 +9,8 @@
 //     `sh -c`: zdcd must append `<app> <migration>` in one-at-a-time mode, and the process group
 //     it signals is the command's own. A leading `python`/`python3` word is replaced by the
 //     configured interpreter (ZDCD_PYTHON) when there is one. Runner.Argv overrides it all.
+//     config.Load already refused a command that needs a shell, or a sh -c script that would drop
+//     the appended words; every one-at-a-time attempt is also verified (verify.go).
 //   - Session settings travel in PGOPTIONS (`-c lock_timeout=<ms> -c statement_timeout=<ms>
 //     -c application_name=zdcd-migrate`), appended to the environment's PGOPTIONS, plus PGAPPNAME,
 //     which libpq sends as application_name and which would otherwise win over the options. Every

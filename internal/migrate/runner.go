@@ -228,6 +228,10 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 		if aerr == nil {
 			after, aerr = mon.applied(context.WithoutCancel(ctx))
 		}
+		var extra []plan.MigrationKey // applied beyond the target (verify.go)
+		if aerr == nil && target != nil {
+			extra = beyondTarget(batch[0], before, after)
+		}
 		if aerr == nil {
 			for _, m := range migs {
 				if after[m.Key] && !before[m.Key] {
@@ -236,6 +240,9 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 				}
 			}
 			before = after
+		}
+		if len(extra) > 0 {
+			att.Err = beyondTargetError(*target, extra)
 		}
 		if att.Err != nil {
 			att.Error = att.Err.Error()
@@ -246,6 +253,8 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 		}
 
 		switch {
+		case len(extra) > 0:
+			return fail(KindFailed, att.Err)
 		case att.Interrupted:
 			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, att.Err))
 		case att.Err == nil && aerr != nil:
@@ -417,7 +426,6 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	// PYTHONUNBUFFERED is left as the environment has it: Django flushes its progress lines
 	// itself, and unbuffered stderr would cut tracebacks into fragments.
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		att.Err = err
@@ -428,7 +436,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 		att.Err = err
 		return
 	}
-	if err := cmd.Start(); err != nil {
+	// Own process group, parent-death signal (supervise.go).
+	exited := make(chan struct{})
+	if err := startSupervised(cmd, exited); err != nil {
 		att.Err = fmt.Errorf("start %s: %w", args[0], err)
 		att.ExitCode = -1
 		return
@@ -453,7 +463,6 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	}()
 
 	// Interruption: SIGTERM to the process group, then SIGKILL after KillGrace.
-	exited := make(chan struct{})
 	interrupted := make(chan struct{})
 	go func() {
 		select {
@@ -500,6 +509,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	case werr != nil:
 		att.LockTimedOut = IsLockTimeout(out.lines())
 		att.Err = fmt.Errorf("%s: %s", strings.Join(args, " "), describeExit(werr, out.lines()))
+		if IsStatementTimeout(out.lines()) {
+			att.Err = statementTimeoutError(att.Err, r.StatementTimeout)
+		}
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 // statements (analysis.Sequence).
 type Migration struct {
 	Key plan.MigrationKey
+	// Replaces are the migrations a squashed migration stands for: Django records them too.
+	Replaces []plan.MigrationKey
 	// Locks is the strongest table lock the migration takes on each table (or index) it touches.
 	Locks map[string]analysis.LockMode
 	// WaitsByDesign is true when the migration runs a statement that waits for other transactions
@@ -29,7 +31,9 @@ func FromPlan(p *plan.Plan, ctx analysis.Context) []Migration {
 	for i := range p.Migrations {
 		m := &p.Migrations[i]
 		stmts, _ := analysis.Sequence(m, ctx)
-		out = append(out, fromStmts(m.Key(), stmts))
+		mig := fromStmts(m.Key(), stmts)
+		mig.Replaces = m.Replaces
+		out = append(out, mig)
 	}
 	return out
 }

@@ -213,6 +213,13 @@ func (f *Flow) Run(ctx context.Context) error {
 		return &Error{Code: ExitFailed, Err: fmt.Errorf("%w; nothing was changed: retry the release once the ledger is free", err)}
 	}
 	f.runID = id
+	// A migrate command whose zdcd died is not supervised: end its sessions before the dead run
+	// is judged, so that nothing it does from now on is credited to that run (migrate/orphans.go).
+	if pids, err := migrate.TerminateOrphans(ctx, f.DB.Conn, 10*time.Second); err != nil {
+		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("%w; nothing was changed", err))
+	} else if len(pids) > 0 {
+		f.say("Ended %d database session(s) of a migrate command left running by an earlier run (pid %v).", len(pids), pids)
+	}
 	if n, err := f.Ledger.FinishAbandoned(ctx, id); err != nil {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
 	} else if n > 0 {
@@ -407,6 +414,11 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 			fmt.Errorf("interrupted (SIGTERM) while the backup ran, so no migration ran and nothing was changed (the backup may still finish on its own): %w", err))
 	}
 	if err != nil {
+		f.step(ctx, "backup", started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
+			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
+	}
+	if err := f.proveRestorable(ctx, b); err != nil {
 		f.step(ctx, "backup", started, false, err.Error())
 		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
 			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
