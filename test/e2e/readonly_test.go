@@ -13,6 +13,7 @@ import (
 	"github.com/zdcd/zdcd/internal/pgtest"
 )
 
+// roleCounter numbers the roles the tests create, so that tests running side by side never share one.
 var roleCounter atomic.Int64
 
 // A read-only database is a configuration error (exit 2) naming the cause, before anything is

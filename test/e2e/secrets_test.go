@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -57,8 +56,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(leak, migrations.RunPython.noop),
     ]
 `
-
-var roleCounter atomic.Int64
 
 // databaseWithPassword creates a role with password, owner of a new database on the shared
 // cluster, and returns its URL (the password percent-encoded in the userinfo, as Heroku and
