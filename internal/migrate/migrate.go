@@ -104,7 +104,9 @@ type Attempt struct {
 	// Applied are the planned migrations this attempt recorded in django_migrations.
 	Applied      []plan.MigrationKey `json:"applied"`
 	LockTimedOut bool                `json:"lock_timed_out"`
-	Interrupted  bool                `json:"interrupted"`
+	// Session is what the session guard read back in the first verified session (nil: none).
+	Session     *SessionReport `json:"session,omitempty"`
+	Interrupted bool           `json:"interrupted"`
 	// Err is nil when the command succeeded; Error is its text (for the ledger).
 	Err   error  `json:"-"`
 	Error string `json:"error,omitempty"`
