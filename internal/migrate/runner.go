@@ -402,7 +402,7 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	if att.Target != nil {
 		what = att.Target.String()
 	}
-	r.logf("migrating %s: %s (lock_timeout=%s statement_timeout=%s)", what, strings.Join(args, " "), att.LockTimeout, r.StatementTimeout)
+	r.logf("migrating %s: %s (setting lock_timeout=%s statement_timeout=%s in each session; verified below)", what, strings.Join(args, " "), att.LockTimeout, r.StatementTimeout)
 
 	dir := r.ProjectDir
 	if dir == "" {

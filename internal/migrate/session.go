@@ -44,6 +44,11 @@ var sessionGuardPy []byte
 // sessionMarker starts the guard's report line.
 const sessionMarker = "ZDCD-SESSION "
 
+// unverifiedGrace is how long a session may wait at the gate without a report before the
+// command is stopped: the report is written before the session's first query, so this only
+// absorbs the scheduling of zdcd's output reader on a loaded machine.
+const unverifiedGrace = time.Second
+
 // gateApplicationName is the application_name of the session that holds the gate.
 const gateApplicationName = "zdcd-gate"
 
@@ -197,7 +202,7 @@ func (g *gate) check(rep SessionReport) string {
 func (g *gate) watch(done <-chan struct{}, stop func()) {
 	tick := time.NewTicker(g.r.poll())
 	defer tick.Stop()
-	suspects := map[int]bool{} // unverified waiters seen at the previous poll
+	suspects := map[int]time.Time{} // unverified waiters, since when they were seen waiting
 	refuse := func(reason string) {
 		g.mu.Lock()
 		if g.refused == nil {
@@ -238,18 +243,22 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 				refuse("the gate's session failed: " + err.Error())
 				continue
 			}
-			next := map[int]bool{}
+			next := map[int]time.Time{}
+			now := g.r.now()
 			g.mu.Lock()
 			for _, pid := range pids {
 				if !g.verified[pid] {
-					next[pid] = true
+					next[pid] = now
+					if since, ok := suspects[pid]; ok {
+						next[pid] = since
+					}
 				}
 			}
 			g.mu.Unlock()
-			for pid := range next {
-				// Seen waiting at two polls without a report: the report, written before
-				// the session's first query, would have arrived by now.
-				if suspects[pid] {
+			for pid, since := range next {
+				// Seen waiting at two polls, a second apart at least, without a report: the
+				// report, written before the session's first query, would have arrived.
+				if now.Sub(since) >= unverifiedGrace {
 					refuse(fmt.Sprintf("the migrate command opened database session pid=%d without zdcd's session guard, so its lock_timeout and statement_timeout cannot be known; "+
 						"the guard is loaded from PYTHONPATH (sitecustomize) by the Python that runs Django: run `python manage.py migrate` (ZDCD_MIGRATE_COMMAND) without -I, -S or -E and without a wrapper that resets PYTHONPATH", pid))
 				}
