@@ -530,6 +530,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	case werr != nil:
 		att.LockTimedOut = IsLockTimeout(out.lines())
 		att.Err = fmt.Errorf("%s: %s", strings.Join(args, " "), describeExit(werr, out.lines()))
+		if gerr := g.failedAtGate(att.LockTimedOut); gerr != nil {
+			att.LockTimedOut, att.Err = false, gerr
+		}
 	}
 }
 

@@ -122,8 +122,10 @@ type gate struct {
 
 	mu       sync.Mutex
 	verified map[int]bool
-	first    *SessionReport
-	refused  error
+	// waiters are the sessions seen waiting at the gate without a report.
+	waiters []int
+	first   *SessionReport
+	refused error
 }
 
 // openGate takes the lock. With no django_migrations table the gate is open from the start.
@@ -205,11 +207,15 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 	suspects := map[int]time.Time{} // unverified waiters, since when they were seen waiting
 	refuse := func(reason string) {
 		g.mu.Lock()
-		if g.refused == nil {
+		first := g.refused == nil
+		if first {
 			g.refused = fmt.Errorf("%w: %s", ErrSessionUnverified, reason)
 		}
 		g.mu.Unlock()
-		stop()
+		if first {
+			g.r.logf("stopping the migrate command before its first migration: %s", reason)
+			stop()
+		}
 	}
 	for {
 		select {
@@ -255,17 +261,49 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 				}
 			}
 			g.mu.Unlock()
+			for pid := range next {
+				if _, ok := suspects[pid]; !ok {
+					g.mu.Lock()
+					g.waiters = append(g.waiters, pid)
+					g.mu.Unlock()
+				}
+			}
 			for pid, since := range next {
 				// Seen waiting at two polls, a second apart at least, without a report: the
 				// report, written before the session's first query, would have arrived.
 				if now.Sub(since) >= unverifiedGrace {
-					refuse(fmt.Sprintf("the migrate command opened database session pid=%d without zdcd's session guard, so its lock_timeout and statement_timeout cannot be known; "+
-						"the guard is loaded from PYTHONPATH (sitecustomize) by the Python that runs Django: run `python manage.py migrate` (ZDCD_MIGRATE_COMMAND) without -I, -S or -E and without a wrapper that resets PYTHONPATH", pid))
+					refuse(unguarded(fmt.Sprintf("pid=%d", pid)))
 				}
 			}
 			suspects = next
 		}
 	}
+}
+
+// unguarded is the reason for stopping a command whose sessions (which) did not report.
+func unguarded(which string) string {
+	return fmt.Sprintf("the migrate command opened database session %s without zdcd's session guard, so its lock_timeout and statement_timeout cannot be known; "+
+		"the guard is loaded from PYTHONPATH (sitecustomize) by the Python that runs Django: run `python manage.py migrate` (ZDCD_MIGRATE_COMMAND) without -I, -S or -E and without a wrapper that resets PYTHONPATH", which)
+}
+
+// failedAtGate is the error of a command that failed while the gate was still held, after one of
+// its sessions waited there without a report, or with a lock timeout (which, while
+// django_migrations is held, can only be the wait at the gate): its sessions were not verified.
+// Nil otherwise: a failure before any session (an import error) stays what it is.
+func (g *gate) failedAtGate(lockTimedOut bool) error {
+	if g.conn == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.waiters) == 0 && !lockTimedOut {
+		return nil
+	}
+	which := "(its session timed out waiting at the gate)"
+	if len(g.waiters) > 0 {
+		which = fmt.Sprintf("pid=%v", g.waiters)
+	}
+	return fmt.Errorf("%w: %s", ErrSessionUnverified, unguarded(which))
 }
 
 // release lets the command's sessions read django_migrations.
@@ -299,7 +337,7 @@ func (g *gate) err() error {
 // overrode.
 func (g *gate) describe(rep SessionReport) string {
 	s := fmt.Sprintf("session pid=%d verified, in effect (read back): lock_timeout=%s statement_timeout=%s application_name=%s",
-		rep.PID, showSetting("lock_timeout", rep.After["lock_timeout"]), showSetting("statement_timeout", rep.After["statement_timeout"]), rep.After["application_name"])
+		rep.PID, showSetting("lock_timeout", rep.After["lock_timeout"]), showSetting("statement_timeout", rep.After["statement_timeout"]), showSetting("application_name", rep.After["application_name"]))
 	var over []string
 	names := make([]string, 0, len(rep.Before))
 	for n := range rep.Before {
