@@ -282,7 +282,7 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 
 // unguarded is the reason for stopping a command whose sessions (which) did not report.
 func unguarded(which string) string {
-	return fmt.Sprintf("the migrate command opened database session %s without zdcd's session guard, so its lock_timeout and statement_timeout cannot be known; "+
+	return fmt.Sprintf("a database session of the migrate command (%s) did not run zdcd's session guard, so its lock_timeout and statement_timeout cannot be known; "+
 		"the guard is loaded from PYTHONPATH (sitecustomize) by the Python that runs Django: run `python manage.py migrate` (ZDCD_MIGRATE_COMMAND) without -I, -S or -E and without a wrapper that resets PYTHONPATH", which)
 }
 
@@ -299,7 +299,7 @@ func (g *gate) failedAtGate(lockTimedOut bool) error {
 	if len(g.waiters) == 0 && !lockTimedOut {
 		return nil
 	}
-	which := "(its session timed out waiting at the gate)"
+	which := "it timed out waiting for django_migrations"
 	if len(g.waiters) > 0 {
 		which = fmt.Sprintf("pid=%v", g.waiters)
 	}

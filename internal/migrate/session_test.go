@@ -126,7 +126,7 @@ func TestSessionWithoutGuardIsStoppedBeforeTheFirstMigration(t *testing.T) {
 			if !errors.Is(err, ErrSessionUnverified) || res.Kind != KindFailed {
 				t.Fatalf("Run: %v (kind %q), want ErrSessionUnverified", err, res.Kind)
 			}
-			if !strings.Contains(err.Error(), "without zdcd's session guard") || strings.Contains(err.Error(), "\n") {
+			if !strings.Contains(err.Error(), "did not run zdcd's session guard") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %q does not say why in one line", err)
 			}
 			if len(res.Attempts) != 1 || len(res.Applied) != 0 {
