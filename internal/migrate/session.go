@@ -238,13 +238,15 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 			if g.conn == nil {
 				continue
 			}
-			rows, err := g.tx.Query(context.Background(), `SELECT l.pid FROM pg_locks l
+			qctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			rows, err := g.tx.Query(qctx, `SELECT l.pid FROM pg_locks l
 				WHERE l.relation = 'django_migrations'::regclass AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 				  AND NOT l.granted`)
 			var pids []int
 			if err == nil {
 				pids, err = pgx.CollectRows(rows, pgx.RowTo[int])
 			}
+			cancel()
 			if err != nil {
 				refuse("the gate's session failed: " + err.Error())
 				continue
