@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make demo` need on a Debian machine: PostgreSQL's server binaries,
-# Django and psycopg2 for /usr/bin/python3, and shellcheck. Idempotent and quiet when everything
+# Django and psycopg2 for /usr/bin/python3, PgBouncer (the pooler tests run the release through it
+# in session mode), and shellcheck. Idempotent and quiet when everything
 # is present; it never touches a package that is already installed.
 #
 # It also unpacks "extra Djangos" for the version tests of internal/django (versions_test.go):
@@ -29,7 +30,7 @@ deps::missing() {
 
 deps::install() {
   local -a missing
-  mapfile -t missing < <(deps::missing postgresql python3-django python3-psycopg2 shellcheck curl xz-utils)
+  mapfile -t missing < <(deps::missing postgresql python3-django python3-psycopg2 pgbouncer shellcheck curl xz-utils)
   if [ "${#missing[@]}" -eq 0 ]; then
     return 0
   fi

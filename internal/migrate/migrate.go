@@ -11,13 +11,17 @@
 //     configured interpreter (ZDCD_PYTHON) when there is one. Runner.Argv overrides it all.
 //     config.Load already refused a command that needs a shell, or a sh -c script that would drop
 //     the appended words; every one-at-a-time attempt is also verified (verify.go).
-//   - Session settings travel in PGOPTIONS (`-c lock_timeout=<ms> -c statement_timeout=<ms>
-//     -c application_name=zdcd-migrate`), appended to the environment's PGOPTIONS, plus PGAPPNAME,
-//     which libpq sends as application_name and which would otherwise win over the options. Every
-//     attempt is a new process, so every retry's sessions get the settings again (HAZARDS.md).
-//     Caveat: a connection pooler in transaction mode (pgbouncer, Heroku's connection pooling)
-//     refuses or drops the `options` startup parameter: the migrate command must connect to the
-//     database directly, never through the pooler.
+//   - Session settings are set from inside Django and verified before the first migration
+//     (session.go, sitecustomize.py): a module on the command's PYTHONPATH runs set_config for
+//     lock_timeout, statement_timeout and application_name on every new connection and reports
+//     the values read back; django_migrations is held until a session reports them, and a session
+//     that did not stops the command (ErrSessionUnverified). They also travel in PGOPTIONS
+//     (`-c lock_timeout=<ms> -c statement_timeout=<ms> -c application_name=zdcd-migrate`),
+//     appended to the environment's PGOPTIONS, plus PGAPPNAME — a first layer only: libpq ignores
+//     PGOPTIONS when the app's settings pass `options`, and PgBouncer may drop it. Every attempt
+//     is a new process, so every retry's sessions get the settings again (HAZARDS.md). Caveat: a
+//     pooler in transaction mode keeps no session setting: the migrate command must connect to
+//     the database directly.
 //   - A lock timeout is recognised only in the output after the last Python traceback: the
 //     exception line names psycopg's LockNotAvailable (SQLSTATE 55P03, language independent) or
 //     carries the server's English message "canceling statement due to lock timeout". Anything
@@ -106,7 +110,9 @@ type Attempt struct {
 	// Applied are the planned migrations this attempt recorded in django_migrations.
 	Applied      []plan.MigrationKey `json:"applied"`
 	LockTimedOut bool                `json:"lock_timed_out"`
-	Interrupted  bool                `json:"interrupted"`
+	// Session is what the session guard read back in the first verified session (nil: none).
+	Session     *SessionReport `json:"session,omitempty"`
+	Interrupted bool           `json:"interrupted"`
 	// Err is nil when the command succeeded; Error is its text (for the ledger).
 	Err   error  `json:"-"`
 	Error string `json:"error,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/zdcd/zdcd/internal/childenv"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -188,6 +189,12 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 		return res, nil
 	}
 
+	guard, err := sessionDir()
+	if err != nil {
+		return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, err))
+	}
+	defer os.RemoveAll(guard)
+
 	retries := 0
 	for {
 		todo := pending(before)
@@ -221,7 +228,7 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, err))
 		}
 
-		r.attempt(ctx, mon, w, batch, &att)
+		r.attempt(ctx, mon, w, batch, &att, guard)
 
 		aerr := mon.reconnect(context.WithoutCancel(ctx))
 		var after map[plan.MigrationKey]bool
@@ -259,6 +266,8 @@ func (r *Runner) Run(ctx context.Context, migs []Migration) (*Result, error) {
 			return fail(KindInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, att.Err))
 		case att.Err == nil && aerr != nil:
 			return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, aerr))
+		case errors.Is(att.Err, ErrSessionUnverified):
+			return fail(KindFailed, fmt.Errorf("%w: %w", ErrFailed, att.Err))
 		case att.Err == nil:
 			// The command succeeded: what it was asked to apply must now be recorded.
 			if left := pending(before); len(left) > 0 && (!r.OneAtATime || left[0].Key == *target) {
@@ -390,7 +399,7 @@ func (r *Runner) pgOptions(lockTimeout time.Duration, serverVersion int) string 
 }
 
 // attempt runs the command once, with the watchdog, filling att.
-func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Migration, att *Attempt) {
+func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Migration, att *Attempt, guard string) {
 	att.Start = r.now()
 	defer func() { att.Duration = r.now().Sub(att.Start) }()
 	args, err := r.argv(att.Target)
@@ -402,7 +411,7 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	if att.Target != nil {
 		what = att.Target.String()
 	}
-	r.logf("migrating %s: %s (lock_timeout=%s statement_timeout=%s)", what, strings.Join(args, " "), att.LockTimeout, r.StatementTimeout)
+	r.logf("migrating %s: %s (setting lock_timeout=%s statement_timeout=%s in each session; verified below)", what, strings.Join(args, " "), att.LockTimeout, r.StatementTimeout)
 
 	dir := r.ProjectDir
 	if dir == "" {
@@ -425,7 +434,15 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	env = childenv.Set(env, "PGAPPNAME", ApplicationName)
 	// PYTHONUNBUFFERED is left as the environment has it: Django flushes its progress lines
 	// itself, and unbuffered stderr would cut tracebacks into fragments.
-	cmd.Env = env
+	nonce := newNonce()
+	cmd.Env = r.sessionEnv(env, guard, nonce, att.LockTimeout)
+	g, err := r.openGate(ctx, nonce, att.LockTimeout)
+	if err != nil {
+		att.Err = err
+		att.ExitCode = -1
+		return
+	}
+	defer g.close()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		att.Err = err
@@ -450,9 +467,17 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.stream(p, out)
+			r.stream(p, out, g.line)
 		}()
 	}
+
+	// The gate: the first verified session lets the command read django_migrations; an
+	// unverified one stops it there (session.go).
+	gateDone, gateStopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(gateStopped)
+		g.watch(gateDone, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	}()
 
 	// The watchdog runs while the command does.
 	stopWatch := make(chan struct{})
@@ -491,6 +516,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	wg.Wait()
 	werr := cmd.Wait()
 	close(exited)
+	close(gateDone)
+	<-gateStopped
+	att.Session = g.first
 	close(stopWatch)
 	<-watchDone
 
@@ -503,13 +531,17 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	if werr != nil {
 		r.reapSessions(mon)
 	}
-	switch {
+	switch gerr := g.err(); {
+	case gerr != nil:
+		att.Err = gerr
 	case att.Interrupted:
 		att.Err = fmt.Errorf("stopped (%s): %w", cmd.ProcessState, ctx.Err())
 	case werr != nil:
 		att.LockTimedOut = IsLockTimeout(out.lines())
 		att.Err = fmt.Errorf("%s: %s", strings.Join(args, " "), describeExit(werr, out.lines()))
-		if IsStatementTimeout(out.lines()) {
+		if gerr := g.failedAtGate(att.LockTimedOut); gerr != nil {
+			att.LockTimedOut, att.Err = false, gerr
+		} else if IsStatementTimeout(out.lines()) {
 			att.Err = statementTimeoutError(att.Err, r.StatementTimeout)
 		}
 	}
@@ -518,8 +550,9 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 // stream copies the command's output to Log line by line, indented. A partial line is shown as
 // soon as it is written (Django prints "Applying app.0002_x..." and only later " OK"), so that a
 // migration that hangs is visible; its continuation shows on the next line. tail gets whole
-// lines, for IsLockTimeout.
-func (r *Runner) stream(p io.Reader, tail *outputTail) {
+// lines, for IsLockTimeout. A session guard's report (session.go) goes to session instead, when
+// it takes it.
+func (r *Runner) stream(p io.Reader, tail *outputTail, session func(string) bool) {
 	buf := make([]byte, 32<<10)
 	var whole []byte // the current line, for tail
 	shown := 0       // how much of whole is already shown
@@ -534,15 +567,23 @@ func (r *Runner) stream(p io.Reader, tail *outputTail) {
 			}
 			whole = append(whole, data[:i]...)
 			data = data[i+1:]
+			if before, rep := splitSession(whole); rep != "" && session != nil && session(strings.TrimRight(rep, "\r")) {
+				if len(before) <= shown {
+					whole, shown = whole[:0], 0
+					continue
+				}
+				whole = before
+			}
 			if rest := whole[shown:]; shown == 0 || len(rest) > 0 {
 				r.logRaw("       " + r.redact(strings.TrimRight(string(rest), "\r")))
 			}
 			tail.add(r.redact(string(whole)))
 			whole, shown = whole[:0], 0
 		}
-		if len(whole) > shown {
-			r.logRaw("       " + r.redact(string(whole[shown:])))
-			shown = len(whole)
+		// A partial line is shown up to a session report, which is taken whole.
+		if show, _ := splitSession(whole); len(show) > shown {
+			r.logRaw("       " + r.redact(string(show[shown:])))
+			shown = len(show)
 		}
 		if len(whole) > 1<<20 { // a runaway line: keep memory bounded
 			tail.add(r.redact(string(whole)))

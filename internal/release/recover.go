@@ -98,6 +98,10 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 		outcome = ledger.OutcomeInterrupted
 	}
 	switch {
+	case len(touched) == 0 && errors.Is(runErr, migrate.ErrSessionUnverified):
+		// A setup zdcd cannot make safe, stopped at the gate before any migration ran: exit 2.
+		fmt.Fprintln(f.Out, "Nothing was applied: the database is as it was before the release, and the old release keeps running.")
+		return f.closeWindow(rctx, f.finishFailed(ctx, outcome, 2, fmt.Errorf("refused before the first migration, nothing was applied: %w", runErr)))
 	case len(touched) == 0:
 		fmt.Fprintln(f.Out, "Nothing was applied: the database is as it was before the release, and the old release keeps running.")
 		return f.closeWindow(rctx, f.finishFailed(ctx, outcome, ExitFailed, fmt.Errorf("migration %s; nothing was applied, the database is unchanged: %w", what, runErr)))
@@ -499,6 +503,9 @@ func what(runErr error) string {
 	}
 	if errors.Is(runErr, migrate.ErrInterrupted) {
 		return "was interrupted (SIGTERM)"
+	}
+	if errors.Is(runErr, migrate.ErrSessionUnverified) {
+		return "was stopped before its first migration"
 	}
 	return "failed"
 }

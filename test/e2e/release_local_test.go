@@ -367,10 +367,11 @@ func waitUntil(t testing.TB, what string, bg *background, cond func() bool) {
 	}
 }
 
-// migrateSessions counts the migrate command's sessions, and those waiting for a lock.
+// migrateSessions counts the migrate command's sessions, and those waiting for an advisory lock
+// (the tests' gate; a wait for django_migrations while zdcd verifies the session is not one).
 func migrateSessions(t testing.TB, conn *pgx.Conn) (all, waiting int) {
 	t.Helper()
-	err := conn.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock')
+	err := conn.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory')
 		FROM pg_stat_activity WHERE application_name = 'zdcd-migrate' AND datname = current_database()`).Scan(&all, &waiting)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,113 @@
+# zdcd's session guard. zdcd-release writes this file to a temporary directory that it puts first
+# on the migrate command's PYTHONPATH, so every Python process the command starts imports it at
+# start-up (the `site` module imports `sitecustomize`:
+# https://docs.python.org/3/library/site.html#module-sitecustomize). It does nothing unless
+# ZDCD_SESSION_NONCE is set.
+#
+# Why: zdcd used to send lock_timeout and statement_timeout in PGOPTIONS, which libpq ignores when
+# the connection sets `options` itself (Django's DATABASES[...]["OPTIONS"]["options"], or
+# `?options=` in the URL: "options ... PGOPTIONS behaves the same as the options connection
+# parameter", https://www.postgresql.org/docs/current/libpq-envars.html, and a connection
+# parameter wins over its environment variable), and that PgBouncer drops when
+# `ignore_startup_parameters` lists `options`
+# (https://www.pgbouncer.org/config.html#ignore_startup_parameters).
+#
+# What: a receiver of Django's connection_created signal
+# (https://docs.djangoproject.com/en/stable/ref/signals/#connection-created), sent by
+# BaseDatabaseWrapper.connect() right after the connection is opened and its autocommit set,
+# before any statement of the caller, runs set_config() for lock_timeout, statement_timeout and
+# application_name on every new PostgreSQL connection. A SET run after the connection is up wins
+# over the startup packet's options and the role's defaults; it is run in autocommit mode (or
+# committed at once), so no later ROLLBACK of Django's atomic blocks undoes it; in PgBouncer's
+# session mode the client keeps the same server connection for its lifetime, so it holds. Then it
+# reads the values back from pg_settings, with where the session's values came from before the
+# SET, and writes one line to stderr:
+#
+#   ZDCD-SESSION <nonce> {"pid": ..., "before": {...}, "after": {...}, "ok": true}
+#
+# zdcd reads it (and refuses when the values are not the ones it asked for). When the values read
+# back are not the expected ones the process exits at once (status 70), before its caller runs
+# anything. set_config() is used rather than SET because a SET cannot take a bound parameter with
+# psycopg 3's server-side binding.
+import os
+import sys
+
+
+def _zdcd_guard():
+    nonce = os.environ.get("ZDCD_SESSION_NONCE")
+    if not nonce:
+        return
+    want = {
+        "lock_timeout": os.environ.get("ZDCD_SESSION_LOCK_TIMEOUT", ""),
+        "statement_timeout": os.environ.get("ZDCD_SESSION_STATEMENT_TIMEOUT", ""),
+        "application_name": os.environ.get("ZDCD_SESSION_APPLICATION_NAME", ""),
+    }
+    try:
+        from django.db.backends.signals import connection_created
+    except Exception:
+        return  # not a Django process; zdcd's gate notices a session that reports nothing
+
+    read = (
+        "SELECT name, setting, source FROM pg_settings"
+        " WHERE name IN ('lock_timeout', 'statement_timeout', 'application_name')"
+    )
+
+    def report(payload):
+        import json
+
+        sys.stderr.write("ZDCD-SESSION %s %s\n" % (nonce, json.dumps(payload, sort_keys=True)))
+        sys.stderr.flush()
+
+    def guard(sender, connection, **kwargs):
+        if getattr(connection, "vendor", "") != "postgresql":
+            return
+        raw = connection.connection
+        payload = {"alias": getattr(connection, "alias", "")}
+        try:
+            cur = raw.cursor()
+            try:
+                cur.execute(read)
+                payload["before"] = {n: [v, s] for n, v, s in cur.fetchall()}
+                for name in ("lock_timeout", "statement_timeout", "application_name"):
+                    cur.execute("SELECT set_config(%s, %s, false)", [name, want[name]])
+                    cur.fetchall()
+                if not raw.autocommit:
+                    raw.commit()  # AUTOCOMMIT=False: keep the settings past any rollback
+                cur.execute(read)
+                payload["after"] = {n: v for n, v, s in cur.fetchall()}
+                cur.execute("SELECT pg_backend_pid()")
+                payload["pid"] = cur.fetchone()[0]
+                if not raw.autocommit:
+                    raw.commit()
+            finally:
+                cur.close()
+        except Exception as e:  # reported, then refused below
+            payload["error"] = "%s: %s" % (type(e).__name__, str(e).strip().splitlines()[0] if str(e).strip() else "")
+        payload["ok"] = "error" not in payload and payload.get("after") == want
+        report(payload)
+        if not payload["ok"]:
+            os._exit(70)
+
+    # weak=False: the receiver is a closure that nothing else references.
+    connection_created.connect(guard, weak=False, dispatch_uid="zdcd-session-guard")
+
+
+def _zdcd_chain():
+    # Run the sitecustomize this file shadows (Debian's, a virtualenv's), if there is one.
+    import importlib.machinery
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+try:
+    _zdcd_chain()
+except Exception:
+    pass
+_zdcd_guard()
