@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/zdcd/zdcd/internal/ledger"
-	"github.com/zdcd/zdcd/internal/pgtest"
 )
 
 // alive reports whether pid still runs (a zombie counts as gone).
@@ -43,14 +42,9 @@ func TestKillNineDuringMigration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dbURL := pgtest.NewDatabase(t)
-			dir := sampleVersion(t, "accounts/0003")
-			writeMigration(t, dir, "accounts", "0004_gate", gateMigration("0003_customer_phone_ordering"))
-			migrateBaseline(t, dir, dbURL)
-			manage(t, dir, dbURL, "migrate", "--noinput", "accounts", "0003")
-			conn := connect(t, dbURL)
-			open := holdGate(t, dbURL)
-			defer open()
+			g := atGate(t)
+			defer g.open()
+			dbURL, dir, conn, open := g.dbURL, g.dir, g.conn, g.open
 			var extra []string
 			if tt.command != "" {
 				extra = append(extra, "ZDCD_MIGRATE_COMMAND="+tt.command)

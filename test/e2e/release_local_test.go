@@ -113,6 +113,24 @@ func releaseEnv(dbURL, backupDir string, extra ...string) []string {
 	return append(append(baseEnv(dbURL), "ZDCD_BACKUP_DIR="+backupDir), extra...)
 }
 
+// gated is a database at accounts 0003 with a pending accounts.0004_gate, whose migration waits
+// at the gate holdGate holds (call open to let it through): a release stopped mid-migration.
+type gated struct {
+	dbURL, dir string
+	conn       *pgx.Conn
+	open       func()
+}
+
+func atGate(t testing.TB) gated {
+	dbURL := pgtest.NewDatabase(t)
+	dir := sampleVersion(t, "accounts/0003")
+	writeMigration(t, dir, "accounts", "0004_gate", gateMigration("0003_customer_phone_ordering"))
+	migrateBaseline(t, dir, dbURL)
+	manage(t, dir, dbURL, "migrate", "--noinput", "accounts", "0003")
+	conn := connect(t, dbURL)
+	return gated{dbURL: dbURL, dir: dir, conn: conn, open: holdGate(t, dbURL)}
+}
+
 func connect(t testing.TB, dbURL string) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
@@ -1005,14 +1023,9 @@ func TestReleaseConcurrent(t *testing.T) {
 
 func TestReleaseSIGTERM(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.NewDatabase(t)
-	dir := sampleVersion(t, "accounts/0003")
-	writeMigration(t, dir, "accounts", "0004_gate", gateMigration("0003_customer_phone_ordering"))
-	migrateBaseline(t, dir, dbURL)
-	manage(t, dir, dbURL, "migrate", "--noinput", "accounts", "0003")
-	conn := connect(t, dbURL)
-	open := holdGate(t, dbURL)
-	defer open()
+	g := atGate(t)
+	defer g.open()
+	dbURL, dir, conn := g.dbURL, g.dir, g.conn
 	before := appliedSet(t, conn)
 	env := releaseEnv(dbURL, t.TempDir())
 
@@ -1034,7 +1047,7 @@ func TestReleaseSIGTERM(t *testing.T) {
 		t.Errorf("ledger run: %+v", sum)
 	}
 	// The release lock was given back: the next release runs at once.
-	open()
+	g.open()
 	r = run(t, dir, releaseEnv(dbURL, t.TempDir(), "ZDCD_RELEASE_LOCK_WAIT=0"), "release")
 	t.Logf("release:\n%s", r)
 	if r.code != 0 || strings.Contains(r.stdout, "ended without recording an outcome") {

@@ -4,21 +4,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/zdcd/zdcd/internal/pgtest"
 )
 
 // A migration past ZDCD_STATEMENT_TIMEOUT fails (exit 3, nothing applied) with an error that says
 // which variable to raise.
 func TestReleaseStatementTimeoutNamesTheVariable(t *testing.T) {
-	dbURL := pgtest.NewDatabase(t)
-	dir := sampleVersion(t, "accounts/0003")
-	writeMigration(t, dir, "accounts", "0004_gate", gateMigration("0003_customer_phone_ordering"))
-	migrateBaseline(t, dir, dbURL)
-	manage(t, dir, dbURL, "migrate", "--noinput", "accounts", "0003")
-	conn := connect(t, dbURL)
-	open := holdGate(t, dbURL)
-	defer open()
+	g := atGate(t)
+	defer g.open()
+	dbURL, dir, conn := g.dbURL, g.dir, g.conn
 	before := appliedSet(t, conn)
 
 	r := run(t, dir, releaseEnv(dbURL, t.TempDir(), "ZDCD_STATEMENT_TIMEOUT=1s"), "release")
