@@ -112,7 +112,7 @@ func TestMigrateCommandShellScriptWithArgsOneAtATime(t *testing.T) {
 		}
 	}
 	// One attempt per migration, the CONCURRENTLY build without lock_timeout, the other with it.
-	re := regexp.MustCompile(`migrating (accounts\.\S+): .*\(lock_timeout=(\S+) `)
+	re := regexp.MustCompile(`migrating (accounts\.\S+): .*\(setting lock_timeout=(\S+) `)
 	var got []string
 	for _, m := range re.FindAllStringSubmatch(out, -1) {
 		got = append(got, m[1]+" "+m[2])
