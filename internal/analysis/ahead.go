@@ -1,6 +1,10 @@
 package analysis
 
-import "github.com/zdcd/zdcd/internal/plan"
+import (
+	"strings"
+
+	"github.com/zdcd/zdcd/internal/plan"
+)
 
 // AheadVerdict is the judgement on an applied migration the code being released does not
 // contain (schema ahead of code: a rollback, a config-var change or a promotion released older
@@ -8,10 +12,12 @@ import "github.com/zdcd/zdcd/internal/plan"
 type AheadVerdict string
 
 const (
-	// AheadIncompatible: the ledger recorded an unsafe finding for it (approved or not): the old
-	// code may not survive it. The release is refused.
+	// AheadIncompatible: the ledger recorded an unsafe finding for it (approved or not) that
+	// outlasts its run (not Rule.WhileRunning): the old code may not survive it. The release is
+	// refused.
 	AheadIncompatible AheadVerdict = "incompatible"
-	// AheadCompatible: the ledger recorded it with no unsafe finding: old code runs on it.
+	// AheadCompatible: the ledger recorded it with no unsafe finding, or only ones about how it
+	// ran (RunHazards): old code runs on it.
 	AheadCompatible AheadVerdict = "compatible"
 	// AheadUnknown: no recorded plan holds it (applied by hand, before zdcd, or marked applied
 	// without running): it cannot be judged, and does not block.
@@ -42,6 +48,15 @@ type Ahead struct {
 
 // Key returns the migration's key.
 func (a Ahead) Key() plan.MigrationKey { return plan.MigrationKey{App: a.App, Name: a.Name} }
+
+// Compatible says why a compatible ahead migration is: no unsafe finding recorded, or only
+// findings about how it ran (RunHazards). The release log and the report both say it.
+func (a Ahead) Compatible() string {
+	if len(a.RunHazards) == 0 {
+		return "no unsafe finding recorded"
+	}
+	return "its unsafe findings were about how it ran, over once applied: " + strings.Join(a.RunHazards, ", ")
+}
 
 // Blocks reports whether it makes the release refuse.
 func (a Ahead) Blocks() bool { return a.Verdict == AheadIncompatible }

@@ -64,15 +64,6 @@ func JudgeAhead(ahead []plan.Ahead, prov []ledger.Provenance) []analysis.Ahead {
 	return out
 }
 
-// CompatibleBecause says why a compatible ahead migration is: no unsafe finding, or only ones
-// about how it ran.
-func CompatibleBecause(j analysis.Ahead) string {
-	if len(j.RunHazards) == 0 {
-		return "no unsafe finding recorded"
-	}
-	return "its unsafe findings were about how it ran, over once applied: " + strings.Join(j.RunHazards, ", ")
-}
-
 // BreaksOlderCode reports whether a recorded finding means older code may not run on the schema
 // its migration left: an unsafe finding, approved or not, of a rule whose hazard outlasts the
 // run (not analysis.Rule.WhileRunning). A rule this binary does not know counts: fail closed.
@@ -170,7 +161,7 @@ func (f *Flow) refuseAhead(ctx context.Context, started time.Time, judged, bad [
 			}
 			reasons = append(reasons, fmt.Sprintf("%s applied by %s: %s", j.Key(), appliedBy(j), ruleList(j.Findings)))
 		case analysis.AheadCompatible:
-			fmt.Fprintf(w, "       %s applied by %s: compatible (%s)\n", j.Key(), appliedBy(j), CompatibleBecause(j))
+			fmt.Fprintf(w, "       %s applied by %s: compatible (%s)\n", j.Key(), appliedBy(j), j.Compatible())
 		}
 	}
 	fmt.Fprintf(w, "Refused: this code cannot run on the database's schema: %d applied migration(s) it does not contain would break it (%s).\n",

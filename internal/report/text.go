@@ -179,10 +179,7 @@ func (t *textWriter) ahead(as []analysis.Ahead) {
 			blocks++
 			status = t.style(ansiRed, "INCOMPATIBLE") + "  " + by
 		case analysis.AheadCompatible:
-			status = t.style(ansiGreen, "COMPATIBLE") + "  " + by + ": no unsafe finding recorded"
-			if len(a.RunHazards) > 0 {
-				status = t.style(ansiGreen, "COMPATIBLE") + "  " + by + ": its unsafe findings were about how it ran, over once applied (" + strings.Join(a.RunHazards, ", ") + ")"
-			}
+			status = t.style(ansiGreen, "COMPATIBLE") + "  " + by + ": " + a.Compatible()
 		case analysis.AheadUnknown:
 			status = t.style(ansiYellow, "UNKNOWN") + "  " + by + ": no recorded plan holds it, so it cannot be judged (not refused)"
 		default:
