@@ -94,7 +94,9 @@ func AheadKeys(ahead []plan.Ahead) []plan.MigrationKey {
 	return keys
 }
 
-// rollbackTo reads "Rollback to v41", Heroku's description of a rollback release.
+// rollbackTo reads "Rollback to v41", Heroku's description of a rollback release. HEROKU.md 4.2
+// has that wording from memory, not from a recorded response: when a description does not match,
+// the ledger's last succeeded release decides (aheadTarget).
 var rollbackTo = regexp.MustCompile(`^Rollback to v([0-9]+)$`)
 
 // judgeAhead judges the applied migrations this code lacks. Incompatible ones refuse the
