@@ -44,7 +44,8 @@ type DB struct {
 const ApplicationName = "zdcd-release"
 
 // Connect opens a connection. connString is a postgres:// URL; varName names where it came from,
-// for error messages.
+// for error messages. A URL that reaches a connection pooler zdcd cannot work through (one that
+// refuses the startup parameters, or pools by transaction or statement) is a *PoolerError.
 func Connect(ctx context.Context, connString, varName string) (*DB, error) {
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
@@ -62,7 +63,16 @@ func Connect(ctx context.Context, connString, varName string) (*DB, error) {
 	target := fmt.Sprintf("%s/%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.Database)
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
+		if pe := startupRefused(err, varName, cfg.Password); pe != nil {
+			return nil, pe
+		}
 		return nil, &ConnectError{Target: target, Var: varName, Reason: reason(err, cfg.Password)}
+	}
+	// Every command that reads or writes the database connects here first: a URL that reaches a
+	// transaction pooler is refused now, before anything is read or changed (pooler.go).
+	if err := checkPooler(ctx, conn, cfg, varName); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, err
 	}
 	return &DB{Conn: conn}, nil
 }

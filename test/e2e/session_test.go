@@ -1,23 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net"
-	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/pgtest"
 )
@@ -133,112 +122,14 @@ func TestReleaseRefusesMigrateCommandWithoutGuard(t *testing.T) {
 // through it.
 func pgbouncer(t *testing.T, dbURL string) string {
 	t.Helper()
-	bin, err := exec.LookPath("pgbouncer")
-	if err != nil {
-		bin = "/usr/sbin/pgbouncer"
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatalf("pgbouncer not installed: run `make deps` (test/deps.sh installs Debian's package)")
-		}
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw, _ := u.User.Password()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
-	// Its own directory, readable by the unprivileged user it runs as (t.TempDir's parent is not).
-	dir, err := os.MkdirTemp("", "zdcd-pgbouncer-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	conf := fmt.Sprintf(`[databases]
-* = host=%s port=%s
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = %d
-unix_socket_dir =
-auth_type = scram-sha-256
-auth_file = %s
-pool_mode = session
-ignore_startup_parameters = options,extra_float_digits
-max_client_conn = 200
-default_pool_size = 50
-`, u.Hostname(), u.Port(), port, filepath.Join(dir, "userlist.txt"))
-	userlist := fmt.Sprintf("%q %q\n", u.User.Username(), pw)
-	for name, content := range map[string]string{"pgbouncer.ini": conf, "userlist.txt": userlist} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(bin, filepath.Join(dir, "pgbouncer.ini"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if os.Getuid() == 0 { // PgBouncer refuses to run as root
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: unprivileged(t)}
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(waitBound):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-	u.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	through := u.String()
-	deadline := time.Now().Add(waitBound)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c, err := pgx.Connect(ctx, through)
-		cancel()
-		if err == nil {
-			c.Close(context.Background())
-			return through
-		}
-		select {
-		case <-exited:
-			t.Fatalf("pgbouncer exited: %s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pgbouncer not ready within %s: %v\n%s", waitBound, err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return pgbouncerWith(t, dbURL, pgtest.PgBouncer{PoolMode: "session", IgnoreStartupParameters: "options,extra_float_digits"})
 }
 
-// unprivileged is the credential of a user PgBouncer may run as (pgtest runs PostgreSQL the same
-// way).
-func unprivileged(t *testing.T) *syscall.Credential {
+// pgbouncerWith runs PgBouncer with the given pool mode and ignore_startup_parameters in front of
+// the shared cluster, and returns dbURL rewritten to go through it.
+func pgbouncerWith(t *testing.T, dbURL string, cfg pgtest.PgBouncer) string {
 	t.Helper()
-	for _, name := range []string{"postgres", "nobody"} {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	}
-	t.Fatal("running as root and neither user postgres nor nobody exists")
-	return nil
+	return pgtest.NewPgBouncer(t, dbURL, cfg)
 }
 
 func TestReleaseThroughPgBouncerSessionMode(t *testing.T) {
