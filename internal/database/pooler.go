@@ -73,6 +73,9 @@ func startupRefused(err error, varName, password string) error {
 	return &PoolerError{Var: varName, Evidence: fmt.Sprintf("it refused the connection: %q", msg)}
 }
 
+// ProbeApplicationName is the application_name of the probe's second, short-lived connection.
+const ProbeApplicationName = "zdcd-probe"
+
 // Pooling is what ProbePooling saw.
 type Pooling struct {
 	// Mode is "direct" when each client kept a server session of its own (a direct connection,
@@ -155,6 +158,9 @@ func ProbePooling(ctx context.Context, a *pgx.Conn, cfg *pgx.ConnConfig) (Poolin
 
 	bcfg := cfg.Copy()
 	bcfg.DefaultQueryExecMode = simple
+	// Named apart from zdcd's session, so pg_stat_activity (and the release lock's holder, if
+	// anyone looks at that instant) never mistakes it for one.
+	bcfg.RuntimeParams["application_name"] = ProbeApplicationName
 	b, err := pgx.ConnectConfig(ctx, bcfg)
 	if err != nil {
 		if pe := startupRefused(err, "", cfg.Password); pe != nil {
