@@ -201,3 +201,28 @@ func TestConnectRefusesTransactionPooler(t *testing.T) {
 	}
 	db.Close(ctx)
 }
+
+func TestPoolerErrorNamesTheSourceAndTheFix(t *testing.T) {
+	tests := []struct {
+		err  PoolerError
+		want []string
+	}{
+		{PoolerError{Var: "DATABASE_URL", Mode: "transaction", Evidence: "e"},
+			[]string{"the URL in $DATABASE_URL reaches a connection pooler (PgBouncer) in transaction pooling mode (e): ", "point ZDCD_DATABASE_VAR at the database's direct URL"}},
+		{PoolerError{Var: "DATABASE_URL", Evidence: `it refused the connection: "unsupported startup parameter: options"`},
+			[]string{`the URL in $DATABASE_URL reaches a connection pooler (PgBouncer) (it refused the connection: "unsupported startup parameter: options"): `}},
+		{PoolerError{Var: "--trace-url", Mode: "statement", Evidence: "e"},
+			[]string{"the URL in --trace-url reaches a connection pooler (PgBouncer) in statement pooling mode (e): ", "pass --trace-url the database's direct URL, not a pooler's"}},
+	}
+	for _, tt := range tests {
+		msg := tt.err.Error()
+		for _, want := range append(tt.want, "Nothing was changed") {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%q does not contain %q", msg, want)
+			}
+		}
+		if strings.HasPrefix(tt.err.Var, "-") && strings.Contains(msg, "ZDCD_DATABASE_VAR") {
+			t.Errorf("a flag's URL is not fixed with ZDCD_DATABASE_VAR: %q", msg)
+		}
+	}
+}
