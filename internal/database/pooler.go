@@ -43,8 +43,14 @@ func (e *PoolerError) Error() string {
 	}
 	fix := "point ZDCD_DATABASE_VAR at the database's direct URL (on Heroku: ZDCD_DATABASE_VAR=DATABASE_URL, " +
 		"not DATABASE_CONNECTION_POOL_URL); migrate must connect directly too (docs/configuration.md, Connection poolers)"
-	if strings.HasPrefix(e.Var, "-") {
+	switch {
+	case strings.HasPrefix(e.Var, "-"):
 		fix = "pass " + e.Var + " the database's direct URL, not a pooler's"
+	case e.Var == "DATABASE_URL":
+		// DATABASE_URL itself goes through the pooler: the add-on's own HEROKU_POSTGRESQL_<COLOR>_URL
+		// is the direct URL of the same database.
+		fix = "point ZDCD_DATABASE_VAR at a variable holding the database's direct URL (on Heroku: its HEROKU_POSTGRESQL_<COLOR>_URL); " +
+			"migrate must connect directly too (docs/configuration.md, Connection poolers)"
 	}
 	return fmt.Sprintf("the URL in %s reaches %s (%s): zdcd and Django's migrate need a database session of their own "+
 		"(the release lock, lock_timeout, prepared statements); %s. Nothing was changed", source(e.Var), what, e.Evidence, fix)

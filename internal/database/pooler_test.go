@@ -207,10 +207,11 @@ func TestPoolerErrorNamesTheSourceAndTheFix(t *testing.T) {
 		err  PoolerError
 		want []string
 	}{
-		{PoolerError{Var: "DATABASE_URL", Mode: "transaction", Evidence: "e"},
-			[]string{"the URL in $DATABASE_URL reaches a connection pooler (PgBouncer) in transaction pooling mode (e): ", "point ZDCD_DATABASE_VAR at the database's direct URL"}},
+		{PoolerError{Var: "DATABASE_CONNECTION_POOL_URL", Mode: "transaction", Evidence: "e"},
+			[]string{"the URL in $DATABASE_CONNECTION_POOL_URL reaches a connection pooler (PgBouncer) in transaction pooling mode (e): ", "point ZDCD_DATABASE_VAR at the database's direct URL (on Heroku: ZDCD_DATABASE_VAR=DATABASE_URL"}},
 		{PoolerError{Var: "DATABASE_URL", Evidence: `it refused the connection: "unsupported startup parameter: options"`},
-			[]string{`the URL in $DATABASE_URL reaches a connection pooler (PgBouncer) (it refused the connection: "unsupported startup parameter: options"): `}},
+			[]string{`the URL in $DATABASE_URL reaches a connection pooler (PgBouncer) (it refused the connection: "unsupported startup parameter: options"): `,
+				"point ZDCD_DATABASE_VAR at a variable holding the database's direct URL (on Heroku: its HEROKU_POSTGRESQL_<COLOR>_URL)"}},
 		{PoolerError{Var: "--trace-url", Mode: "statement", Evidence: "e"},
 			[]string{"the URL in --trace-url reaches a connection pooler (PgBouncer) in statement pooling mode (e): ", "pass --trace-url the database's direct URL, not a pooler's"}},
 	}
