@@ -75,7 +75,7 @@ func TestResolveSettings(t *testing.T) {
 			want: "proj.settings", source: "manage.py",
 			writes: []SettingsWrite{{Kind: "setdefault", Line: 6, Value: str("proj.settings"), Conditional: false}}},
 		{name: "if/else between two modules is ambiguous", managePy: managePyIfElse,
-			kind: KindAmbiguousSettings,
+			kind:    KindAmbiguousSettings,
 			contain: []string{"manage.py chooses DJANGO_SETTINGS_MODULE at run time (line 7: proj.settings.prod, line 9: proj.settings.dev): zdcd cannot tell which one migrate will use; set it as a config var: heroku config:set DJANGO_SETTINGS_MODULE=<module>"}},
 		{name: "if/else with the same module is fine", managePy: managePyIfElseSame,
 			want: "proj.settings", source: "manage.py",
