@@ -4,6 +4,7 @@ The Go package internal/django embeds this file and runs it with the project's o
 once per plan, from the project directory:
 
     <python> -B -c <bootstrap> --project-dir DIR --alias ALIAS    (this file on stdin)
+        [--offline --pg-version N] [--command-settings MODULE] [--settings-only]
 
 The bootstrap (django.go) exits 12 on a Python older than 3.8 and 11 when `import django` fails,
 so that the Go side can try the next candidate interpreter. This file then:
@@ -656,7 +657,6 @@ class Planner:
         self.project_dir = project_dir
         self.alias = alias
         self.settings_module = ""
-        self.settings_source = ""
         # The --settings of the migrate command (ZDCD_MIGRATE_COMMAND), which wins over all.
         self.command_settings = command_settings
         self.connection = None
@@ -670,7 +670,7 @@ class Planner:
 
     def setup(self):
         # The module migrate will use (see Settings above), or a UserError up front.
-        module, self.settings_source = settings_for(
+        module, _ = settings_for(
             self.project_dir, os.environ.get(SETTINGS_KEY, ""), self.command_settings)
         os.environ[SETTINGS_KEY] = module
         self.settings_module = module
