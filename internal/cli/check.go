@@ -11,7 +11,6 @@ import (
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
-	"github.com/zdcd/zdcd/internal/django"
 	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/report"
 	"github.com/zdcd/zdcd/internal/trace"
@@ -100,6 +99,13 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	}
 	wd, _ := io.Getwd()
 	ropts := report.Options{Color: io.OutIsTTY && format == report.Text, ProjectDir: absJoin(wd, cfg.ProjectDir), WorkDir: report.RepoRoot(io.Environ, wd)}
+	if format == report.Text {
+		// Which settings module the plan used, first (the JSON contract and the annotations are
+		// unchanged).
+		if _, err := fmt.Fprintf(io.Out, "%s\n\n", settingsLine(cfg, a.plan.Settings)); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
 	switch {
 	case traced != nil && format == report.JSON:
 		err = writeTracedJSON(io, res, traced)
@@ -238,15 +244,7 @@ func analyse(ctx context.Context, cfg *config.Config, io IO, opts analyseOptions
 		return nil, err
 	}
 
-	src := &django.Source{
-		ProjectDir: cfg.ProjectDir,
-		Python:     cfg.Python,
-		Settings:   cfg.DjangoSettings,
-		Alias:      cfg.DatabaseAlias,
-		Env:        io.Environ,
-		Stderr:     io.Err,
-	}
-	pl, err := src.Plan(ctx)
+	pl, err := djangoSource(cfg, io, io.Environ).Plan(ctx)
 	if err != nil {
 		return nil, err
 	}

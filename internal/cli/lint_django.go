@@ -5,7 +5,6 @@ import (
 
 	"github.com/zdcd/zdcd/internal/childenv"
 	"github.com/zdcd/zdcd/internal/config"
-	"github.com/zdcd/zdcd/internal/django"
 	"github.com/zdcd/zdcd/internal/plan"
 )
 
@@ -19,14 +18,7 @@ func offlineDjangoPlan(ctx context.Context, cfg *config.Config, io IO) (*plan.Pl
 	if childenv.Value(env, cfg.DatabaseVar) == "" {
 		env = append(env, cfg.DatabaseVar+"="+offlinePlaceholderURL)
 	}
-	src := &django.Source{
-		ProjectDir: cfg.ProjectDir,
-		Python:     cfg.Python,
-		Settings:   cfg.DjangoSettings,
-		Alias:      cfg.DatabaseAlias,
-		Env:        env,
-		Stderr:     io.Err,
-		Offline:    true,
-	}
+	src := djangoSource(cfg, io, env)
+	src.Offline = true
 	return src.Plan(ctx)
 }

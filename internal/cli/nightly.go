@@ -35,6 +35,13 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 		return nil
 	}
 
+	// The release phase the window triggers plans with this settings module: if zdcd cannot
+	// tell which one migrate will use, that release would stop at exit 2 inside the window.
+	// Refuse before maintenance mode. (Other problems of the project are the release phase's to
+	// report; this run does not plan.)
+	if err := preflightSettings(ctx, cfg, io); isAmbiguousSettings(err) {
+		return err
+	}
 	hc, err := heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval})
 	if err != nil {
 		return err

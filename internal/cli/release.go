@@ -51,6 +51,11 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 	if _, err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
+	// Before the ledger, a backup or maintenance mode: a settings module zdcd cannot tell is
+	// exit 2 with nothing changed.
+	if err := preflightSettings(ctx, cfg, io); err != nil {
+		return err
+	}
 	start := io.Start
 	if start.IsZero() {
 		start = time.Now()
@@ -108,6 +113,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 			if err != nil {
 				return nil, err
 			}
+			fmt.Fprintf(io.Out, "-----> %s\n", settingsLine(cfg, a.plan.Settings))
 			return &release.Analysed{Result: a.result, Plan: a.plan, Context: a.context}, nil
 		},
 		Report: func(w stdio.Writer, r *analysis.Result) error {

@@ -166,5 +166,8 @@ func checkMigrateCommand(v string) string {
 	if err != nil {
 		return "is invalid: " + err.Error()
 	}
+	if problem := checkCommandSettings(argv); problem != "" {
+		return problem
+	}
 	return CheckCommand(argv)
 }

@@ -6,10 +6,11 @@
 // read-only transactions), and renders every pending operation's SQL with a collect_sql schema
 // editor, exactly as `manage.py migrate` would advance the state.
 //
-// Protocol: `<python> -B -c <bootstrap> --project-dir DIR --alias ALIAS [--offline --pg-version N]`,
-// helper.py on stdin, run in the project directory. Exit codes:
+// Protocol: `<python> -B -c <bootstrap> --project-dir DIR --alias ALIAS [--offline --pg-version N]
+// [--command-settings MODULE] [--settings-only]`, helper.py on stdin, run in the project
+// directory. Exit codes:
 //
-//	0   the plan, as JSON, on stdout
+//	0   the plan, as JSON, on stdout (with --settings-only: the settings module, see Settings)
 //	10  a problem of the project: {"error": {"kind", "message", "file", "line", "subject"}} on stdout
 //	11  this interpreter cannot import django (the Go side tries the next candidate)
 //	12  this interpreter is older than Python 3.8 (likewise)
@@ -82,8 +83,15 @@ type Source struct {
 	// command name looked up on the PATH of Env. Empty: "python", then "python3" on PATH; the
 	// first that can import django wins. When set, it is the only candidate.
 	Python string
-	// Settings overrides DJANGO_SETTINGS_MODULE; empty: the environment's, else manage.py's.
+	// Settings overrides the environment's DJANGO_SETTINGS_MODULE; empty: Env's. Like a Heroku
+	// config var, it wins over manage.py's os.environ.setdefault but not over an assignment
+	// (os.environ[...] = ...), which makes the helper refuse with KindAmbiguousSettings when it
+	// names another module.
 	Settings string
+	// CommandSettings is the --settings of the migrate command (config.CommandSettings of
+	// ZDCD_MIGRATE_COMMAND): Django applies it after manage.py ran, over the environment and
+	// every write of manage.py, so it wins over both.
+	CommandSettings string
 	// Alias is the Django database alias; empty: "default".
 	Alias string
 	// Offline plans without a database (lint): every migration is pending, as on a fresh
@@ -112,6 +120,58 @@ type candidate struct {
 // project or its environment, or the context's error.
 func (s *Source) Plan(ctx context.Context) (*plan.Plan, error) {
 	scrub := newScrubber(s.Env)
+	out, err := s.invoke(ctx, scrub, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(out, scrub)
+}
+
+// Settings is the settings module migrate will use, as Source.ResolveSettings found it.
+type Settings struct {
+	// Module is the DJANGO_SETTINGS_MODULE.
+	Module string `json:"settings_module"`
+	// Source is where it comes from: "command" (the --settings of ZDCD_MIGRATE_COMMAND),
+	// "environment", or "manage.py".
+	Source string `json:"source"`
+	// Writes are manage.py's writes of DJANGO_SETTINGS_MODULE (none read when Source is
+	// "command").
+	Writes []SettingsWrite `json:"writes"`
+}
+
+// SettingsWrite is one write of DJANGO_SETTINGS_MODULE in manage.py.
+type SettingsWrite struct {
+	// Kind is "setdefault", "assign" (os.environ[...] =, os.environ.update, os.putenv) or
+	// "remove".
+	Kind string `json:"kind"`
+	Line int    `json:"line"`
+	// Value is the string constant written; nil when it is computed at run time.
+	Value *string `json:"value"`
+	// Conditional: under an if, try, loop, match or conditional expression.
+	Conditional bool `json:"conditional"`
+}
+
+// ResolveSettings finds the settings module migrate will use without importing the project: it
+// reads manage.py (with Python's ast, in the project's interpreter) and the environment, as
+// Plan does first. Errors are *Error: KindAmbiguousSettings when zdcd cannot tell statically,
+// KindNoSettings, KindNoManagePy, KindNoPython. The release calls it before it touches
+// anything (ledger, backup, maintenance), so that such a project changes nothing.
+func (s *Source) ResolveSettings(ctx context.Context) (*Settings, error) {
+	scrub := newScrubber(s.Env)
+	out, err := s.invoke(ctx, scrub, []string{"--settings-only"})
+	if err != nil {
+		return nil, err
+	}
+	var st Settings
+	if err := json.Unmarshal(out, &st); err != nil || st.Module == "" {
+		return nil, scrub.scrubError(&Error{Kind: KindCrash, Message: fmt.Sprintf("cannot decode the helper's settings: %v", err)})
+	}
+	return &st, nil
+}
+
+// invoke runs the helper with the first interpreter that can import django, and returns its
+// stdout on success.
+func (s *Source) invoke(ctx context.Context, scrub *scrubber, extra []string) ([]byte, error) {
 	dir := s.ProjectDir
 	if dir == "" {
 		dir = "."
@@ -135,7 +195,7 @@ func (s *Source) Plan(ctx context.Context) (*plan.Plan, error) {
 			tried = append(tried, fmt.Sprintf("%s (%s)", c.label, c.why))
 			continue
 		}
-		res, err := s.run(ctx, c.path, absDir, alias, env)
+		res, err := s.run(ctx, c.path, absDir, alias, env, extra)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("plan pending Django migrations: %w", ctx.Err())
@@ -145,7 +205,7 @@ func (s *Source) Plan(ctx context.Context) (*plan.Plan, error) {
 		}
 		switch res.code {
 		case 0:
-			return s.decode(res.stdout, scrub)
+			return res.stdout, nil
 		case exitUserError:
 			return nil, s.decodeError(res, scrub)
 		case exitNoDjango, exitOldPython, exitNotFound:
@@ -210,11 +270,15 @@ type result struct {
 }
 
 // run starts the helper with one interpreter. err is non-nil only when it could not be started.
-func (s *Source) run(ctx context.Context, python, dir, alias string, env []string) (*result, error) {
+func (s *Source) run(ctx context.Context, python, dir, alias string, env, extra []string) (*result, error) {
 	args := []string{"-B", "-c", bootstrap, "--project-dir", dir, "--alias", alias}
 	if s.Offline {
 		args = append(args, "--offline", "--pg-version", strconv.Itoa(s.PGVersion))
 	}
+	if s.CommandSettings != "" {
+		args = append(args, "--command-settings", s.CommandSettings)
+	}
+	args = append(args, extra...)
 	cmd := exec.CommandContext(ctx, python, args...)
 	cmd.Dir = dir
 	cmd.Env = env

@@ -17,6 +17,11 @@ const (
 	KindNoPython = "no_python"
 	// KindNoSettings: DJANGO_SETTINGS_MODULE is not set and manage.py does not set it.
 	KindNoSettings = "no_settings"
+	// KindAmbiguousSettings: manage.py picks DJANGO_SETTINGS_MODULE at run time (several
+	// values, a computed value, or an assignment over the environment's value), so zdcd cannot
+	// tell which module migrate will use (File, Line: the first write; Subject: the environment's
+	// value, if any). Message is the whole line, written by the helper.
+	KindAmbiguousSettings = "ambiguous_settings"
 	// KindSettings: the settings module fails to import (Subject is the module).
 	KindSettings = "settings"
 	// KindSetup: django.setup() fails (an app or models module fails to import, a bad setting).
@@ -78,6 +83,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("no Python that can import django: tried %s; set ZDCD_PYTHON to the interpreter of your Django project", msg)
 	case KindNoSettings:
 		return fmt.Sprintf("no Django settings module: %s; set DJANGO_SETTINGS_MODULE (e.g. mysite.settings)", msg)
+	case KindAmbiguousSettings:
+		return msg
 	case KindSettings:
 		return withLoc(fmt.Sprintf("settings module %q failed to import: %s", e.Subject, msg))
 	case KindSetup:

@@ -4,13 +4,15 @@ The Go package internal/django embeds this file and runs it with the project's o
 once per plan, from the project directory:
 
     <python> -B -c <bootstrap> --project-dir DIR --alias ALIAS    (this file on stdin)
+        [--offline --pg-version N] [--command-settings MODULE] [--settings-only]
 
 The bootstrap (django.go) exits 12 on a Python older than 3.8 and 11 when `import django` fails,
 so that the Go side can try the next candidate interpreter. This file then:
 
   * keeps the result stream clean: the real stdout is duplicated for the JSON and fd 1 /
     sys.stdout point at stderr, so prints in settings or apps cannot corrupt the result;
-  * finds DJANGO_SETTINGS_MODULE (environment, else manage.py parsed with ast), runs
+  * finds the DJANGO_SETTINGS_MODULE migrate will use (--settings of the migrate command, the
+    environment, manage.py read with ast; an ambiguity is an error up front), runs
     django.setup() and opens the alias's connection read-only;
   * computes the plan exactly as `manage.py migrate` with no arguments would, and renders each
     operation's SQL with a collect_sql schema editor, state advanced operation by operation;
@@ -404,42 +406,242 @@ def locate(path, count):
 
 # ---------------------------------------------------------------------------------------------
 # Settings
+#
+# Which DJANGO_SETTINGS_MODULE will `migrate` use? Django reads os.environ when settings are first
+# touched (django/conf/__init__.py, LazySettings._setup), after manage.py ran its own code:
+#
+#   * os.environ.setdefault(KEY, v) keeps a value the environment (a Heroku config var) already
+#     has; os.environ[KEY] = v, os.environ.update({KEY: v}) replace it.
+#   * `--settings X` on the command line wins over both: ManagementUtility.execute() parses it
+#     (exactly `--settings`, allow_abbrev=False) and handle_default_options() assigns
+#     os.environ[KEY] = X before settings are first read, i.e. after manage.py's own code
+#     (https://github.com/django/django/blob/stable/3.2.x/django/core/management/__init__.py,
+#     ManagementUtility.execute; .../django/core/management/base.py, handle_default_options).
+#     The Go side reads it from ZDCD_MIGRATE_COMMAND and passes it as --command-settings.
+#
+# manage.py is read with ast, never run: every write of the key is collected with its line, its
+# value (a string constant, or None when computed at run time) and whether it sits under a
+# condition (if, try, loop, match, conditional expression, and/or). Resolution
+# (resolve_settings) refuses what zdcd cannot tell statically: an ambiguity is exit 2 up front.
+
+SETTINGS_KEY = "DJANGO_SETTINGS_MODULE"
 
 
-def settings_from_manage_py(project_dir):
-    """DJANGO_SETTINGS_MODULE as manage.py sets it (os.environ.setdefault or assignment)."""
+class SettingsWrite:
+    """One write of DJANGO_SETTINGS_MODULE in manage.py."""
+
+    # kind: "setdefault" (kept when the environment has a value), "assign" (os.environ[...] = v,
+    # os.environ.update, os.putenv), "remove" (del os.environ[...], os.environ.pop).
+    def __init__(self, kind, line, value, conditional, text=""):
+        self.kind = kind
+        self.line = line
+        self.value = value  # a str, or None when not a string constant
+        self.conditional = conditional
+        self.text = text  # the source of a non-constant value, shortened
+
+    def overrides(self):
+        return self.kind != "setdefault"
+
+    def describe(self):
+        if self.kind == "remove":
+            return "line %d: removed" % self.line
+        if self.value is not None:
+            return "line %d: %s" % (self.line, self.value)
+        return "line %d: %s (computed at run time)" % (self.line, self.text or "not a constant")
+
+    def as_json(self):
+        return {"kind": self.kind, "line": self.line, "value": self.value,
+                "conditional": self.conditional}
+
+
+def _str_const(node):
+    if hasattr(ast, "Index") and isinstance(node, getattr(ast, "Index")):  # Python 3.8 slices
+        node = node.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+class _WriteFinder(ast.NodeVisitor):
+    """Collects the SettingsWrites of a module. A function or class body is not a condition (a
+    `def main():` is how manage.py is written); if/try/loops/match/conditional expressions and
+    boolean short-circuits are."""
+
+    CONDITIONAL = tuple(getattr(ast, name) for name in (
+        "If", "Try", "TryStar", "For", "AsyncFor", "While", "Match", "IfExp", "BoolOp",
+        "ListComp", "SetComp", "DictComp", "GeneratorExp") if hasattr(ast, name))
+
+    def __init__(self, source):
+        self.source = source
+        self.depth = 0
+        self.writes = []
+        # Names bound to os.environ (`from os import environ as env`, `env = os.environ`).
+        self.environ_names = {"environ"}
+        self.putenv_names = {"putenv"}
+
+    def generic_visit(self, node):
+        conditional = isinstance(node, self.CONDITIONAL)
+        if conditional:
+            self.depth += 1
+        super().generic_visit(node)
+        if conditional:
+            self.depth -= 1
+
+    def is_environ(self, node):
+        return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+            isinstance(node, ast.Name) and node.id in self.environ_names)
+
+    def add(self, kind, node, value_node):
+        value, text = None, ""
+        if value_node is not None:
+            value = _str_const(value_node)
+            if value is None:
+                text = ast.get_source_segment(self.source, value_node) or ""
+                text = " ".join(text.split())
+                if len(text) > 60:
+                    text = text[:57] + "..."
+        self.writes.append(SettingsWrite(kind, node.lineno, value, self.depth > 0, text))
+
+    def visit_ImportFrom(self, node):
+        if node.module == "os":
+            for alias in node.names:
+                if alias.name == "environ":
+                    self.environ_names.add(alias.asname or alias.name)
+                elif alias.name == "putenv":
+                    self.putenv_names.add(alias.asname or alias.name)
+        self.generic_visit(node)
+
+    def visit_Assign(self, node):
+        if self.is_environ(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.environ_names.add(target.id)
+        for target in node.targets:
+            self.assign_target(target, node, node.value)
+        self.generic_visit(node)
+
+    def assign_target(self, target, node, value):
+        if isinstance(target, ast.Subscript) and self.is_environ(target.value) and (
+                _str_const(target.slice) == SETTINGS_KEY):
+            self.add("assign", node, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                # Unpacking: the value of each element is not read here.
+                self.assign_target(elt, node, ast.Tuple(elts=[], ctx=ast.Load()))
+
+    def visit_Delete(self, node):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript) and self.is_environ(target.value) and (
+                    _str_const(target.slice) == SETTINGS_KEY):
+                self.add("remove", node, None)
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        func = node.func
+        args = node.args
+        if isinstance(func, ast.Attribute) and self.is_environ(func.value):
+            key = _str_const(args[0]) if args else None
+            if func.attr == "setdefault" and key == SETTINGS_KEY:
+                self.add("setdefault", node, args[1] if len(args) > 1 else ast.Tuple(elts=[], ctx=ast.Load()))
+            elif func.attr == "pop" and key == SETTINGS_KEY:
+                self.add("remove", node, None)
+            elif func.attr == "update":
+                if args and isinstance(args[0], ast.Dict):
+                    for k, v in zip(args[0].keys, args[0].values):
+                        if k is not None and _str_const(k) == SETTINGS_KEY:
+                            self.add("assign", node, v)
+                for kw in node.keywords:
+                    if kw.arg == SETTINGS_KEY:
+                        self.add("assign", node, kw.value)
+        # os.putenv does not update os.environ, which Django reads; but a process migrate starts
+        # would see it. zdcd cannot tell, so it counts as an assignment (conservative).
+        if ((isinstance(func, ast.Attribute) and func.attr == "putenv")
+                or (isinstance(func, ast.Name) and func.id in self.putenv_names)):
+            if args and _str_const(args[0]) == SETTINGS_KEY:
+                self.add("assign", node, args[1] if len(args) > 1 else ast.Tuple(elts=[], ctx=ast.Load()))
+        self.generic_visit(node)
+
+
+def settings_writes(source, filename="manage.py"):
+    """Every write of DJANGO_SETTINGS_MODULE in source (manage.py), in source order."""
+    tree = ast.parse(source, filename)
+    if isinstance(source, bytes):
+        source = source.decode("utf-8", "replace")
+    finder = _WriteFinder(source)
+    finder.visit(tree)
+    return sorted(finder.writes, key=lambda w: w.line)
+
+
+def read_manage_py(project_dir):
+    """The SettingsWrites of the project's manage.py."""
     path = os.path.join(project_dir, "manage.py")
     try:
         with open(path, "rb") as f:
-            tree = ast.parse(f.read(), path)
+            source = f.read()
+        return settings_writes(source, path)
     except SyntaxError as e:
         raise UserError("no_settings", "manage.py has a syntax error: %s" % exception_line(e),
                         "manage.py", e.lineno or 0)
     except OSError as e:
         raise UserError("no_settings", "cannot read manage.py: %s" % e, "manage.py")
 
-    def const(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if hasattr(ast, "Index") and isinstance(node, getattr(ast, "Index")):  # Python 3.8
-            return const(node.value)
-        return None
 
-    def is_environ(node):
-        return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
-            isinstance(node, ast.Name) and node.id == "environ")
+def resolve_settings(writes, env_value, command_value=""):
+    """(module, source) that migrate will use, source being "command", "environment" or
+    "manage.py"; raises UserError("ambiguous_settings") when zdcd cannot tell, and
+    UserError("no_settings") when nothing sets it."""
+    if command_value:
+        # --settings on the migrate command: applied after manage.py ran, over everything.
+        return command_value, "command"
+    if env_value:
+        # setdefault keeps the environment's value; any other write replaces it at run time.
+        bad = [w for w in writes if w.overrides() and w.value != env_value]
+        if bad:
+            raise UserError(
+                "ambiguous_settings",
+                "manage.py overrides DJANGO_SETTINGS_MODULE=%s at run time (%s): zdcd cannot tell "
+                "which one migrate will use; make manage.py set it with os.environ.setdefault, so "
+                "that the config var wins, or pass --settings=<module> in ZDCD_MIGRATE_COMMAND"
+                % (env_value, ", ".join(w.describe() for w in bad)),
+                "manage.py", bad[0].line, env_value)
+        return env_value, "environment"
+    if not writes:
+        raise UserError(
+            "no_settings",
+            "DJANGO_SETTINGS_MODULE is not set and manage.py does not set it",
+            "manage.py")
+    values = []
+    for w in writes:
+        if w.value not in values:
+            values.append(w.value)
+    if len(values) == 1 and values[0] is not None:
+        return values[0], "manage.py"
+    fix = "set it as a config var: heroku config:set DJANGO_SETTINGS_MODULE=<module>"
+    if any(w.overrides() for w in writes):
+        # A config var would not win over an assignment.
+        fix = ("set it as a config var (heroku config:set DJANGO_SETTINGS_MODULE=<module>) and in "
+               "manage.py with os.environ.setdefault, or pass --settings=<module> in "
+               "ZDCD_MIGRATE_COMMAND")
+    raise UserError(
+        "ambiguous_settings",
+        "manage.py chooses DJANGO_SETTINGS_MODULE at run time (%s): zdcd cannot tell which one "
+        "migrate will use; %s" % (", ".join(w.describe() for w in writes), fix),
+        "manage.py", writes[0].line)
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "setdefault" and is_environ(node.func.value) and len(node.args) >= 2:
-                if const(node.args[0]) == "DJANGO_SETTINGS_MODULE" and const(node.args[1]):
-                    return const(node.args[1])
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if (isinstance(target, ast.Subscript) and is_environ(target.value)
-                        and const(target.slice) == "DJANGO_SETTINGS_MODULE" and const(node.value)):
-                    return const(node.value)
-    return None
+
+def settings_only(project_dir, command_value):
+    """The --settings-only answer."""
+    env_value = os.environ.get(SETTINGS_KEY, "")
+    writes = [] if command_value else read_manage_py(project_dir)
+    module, source = resolve_settings(writes, env_value, command_value)
+    return {"settings_module": module, "source": source, "writes": [w.as_json() for w in writes]}
+
+
+def settings_for(project_dir, env_value, command_value=""):
+    """resolve_settings for the project's manage.py (not read when command_value is set)."""
+    if command_value:
+        return resolve_settings([], env_value, command_value)
+    return resolve_settings(read_manage_py(project_dir), env_value, command_value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,10 +653,12 @@ class OfflineError(Exception):
 
 
 class Planner:
-    def __init__(self, project_dir, alias, offline=False, pg_version=0):
+    def __init__(self, project_dir, alias, offline=False, pg_version=0, command_settings=""):
         self.project_dir = project_dir
         self.alias = alias
         self.settings_module = ""
+        # The --settings of the migrate command (ZDCD_MIGRATE_COMMAND), which wins over all.
+        self.command_settings = command_settings
         self.connection = None
         self.reset_read_only = False
         # Offline (lint): no database at all. Every migration is pending (as on a fresh
@@ -465,14 +669,10 @@ class Planner:
     # -- set-up ------------------------------------------------------------------------------
 
     def setup(self):
-        module = os.environ.get("DJANGO_SETTINGS_MODULE") or settings_from_manage_py(
-            self.project_dir)
-        if not module:
-            raise UserError(
-                "no_settings",
-                "DJANGO_SETTINGS_MODULE is not set and manage.py does not set it",
-                "manage.py")
-        os.environ["DJANGO_SETTINGS_MODULE"] = module
+        # The module migrate will use (see Settings above), or a UserError up front.
+        module, _ = settings_for(
+            self.project_dir, os.environ.get(SETTINGS_KEY, ""), self.command_settings)
+        os.environ[SETTINGS_KEY] = module
         self.settings_module = module
         try:
             importlib.import_module(module)
@@ -1182,6 +1382,10 @@ def main(argv):
     parser.add_argument("--alias", default="default")
     parser.add_argument("--offline", action="store_true")
     parser.add_argument("--pg-version", type=int, default=0)
+    parser.add_argument("--command-settings", default="")
+    # --settings-only: resolve the settings module from manage.py and the environment, print
+    # {"settings_module", "source", "writes"} and stop (no django.setup(), no database).
+    parser.add_argument("--settings-only", action="store_true")
     args = parser.parse_args(argv)
 
     result = clean_stdout()
@@ -1194,9 +1398,13 @@ def main(argv):
         sys.path.insert(0, project_dir)
 
     code = EXIT_OK
-    planner = Planner(project_dir, args.alias or "default", args.offline, args.pg_version)
+    planner = Planner(project_dir, args.alias or "default", args.offline, args.pg_version,
+                      args.command_settings)
     try:
-        out = planner.run()
+        if args.settings_only:
+            out = settings_only(project_dir, args.command_settings)
+        else:
+            out = planner.run()
     except UserError as e:
         out, code = e.as_json(), EXIT_USER_ERROR
     except KeyboardInterrupt:
