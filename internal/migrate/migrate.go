@@ -42,7 +42,7 @@
 //     SIGKILL after KillGrace; the run ends with KindInterrupted.
 //   - Output is streamed as it comes, each line indented (Heroku's log style); a partial line
 //     ("Applying app.0002_x...") is shown at once and its end (" OK") on the next line, so a hung
-//     migration is visible. Strings in Redact (the database password) never reach the log.
+//     migration is visible. Secrets (the database password, in any encoding: Redactor) never reach the log.
 //   - INVALID indexes whose names the pending migrations build CONCURRENTLY are dropped (DROP
 //     INDEX CONCURRENTLY IF EXISTS) before every attempt, the first included: the migration is not
 //     applied, so an invalid index of that name can only be a leftover of a cancelled build —

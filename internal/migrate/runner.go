@@ -57,8 +57,9 @@ type Runner struct {
 
 	// Log receives the command's output, indented, and the runner's own lines. May be nil.
 	Log io.Writer
-	// Redact are strings (the database password) replaced by "REDACTED" in everything logged.
-	Redact []string
+	// Redactor scrubs secrets (the database password, in every encoding: config.Redactor) from
+	// everything logged and every error. Nil: nothing is scrubbed (tests).
+	Redactor *config.Redactor
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 
@@ -80,11 +81,12 @@ func New(cfg *config.Config, env []string, log io.Writer) *Runner {
 		LockWait:          cfg.LockWait,
 		Log:               log,
 	}
+	// The command's environment holds every secret it may print (RedactorFromEnv), and the
+	// configured database's password may come from elsewhere than a variable of it.
+	r.Redactor = config.RedactorFromEnv(env)
 	if cfg.Database != nil {
 		r.ConnString = cfg.Database.ConnString()
-		if pw := cfg.Database.Password.Reveal(); pw != "" {
-			r.Redact = append(r.Redact, pw)
-		}
+		r.Redactor = r.Redactor.With(cfg.Database.Password.Reveal())
 	}
 	return r
 }
@@ -645,12 +647,7 @@ func describeExit(err error, lines []string) string {
 }
 
 func (r *Runner) redact(s string) string {
-	for _, sec := range r.Redact {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "REDACTED")
-		}
-	}
-	return s
+	return r.Redactor.Redact(s)
 }
 
 func (r *Runner) logRaw(line string) {
