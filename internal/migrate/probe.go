@@ -74,7 +74,17 @@ func (r *Runner) Probe(ctx context.Context, migs []Migration) (*ProbeResult, err
 		k := migs[0].Key
 		target = &k
 	}
-	lockTimeout := r.lockTimeoutFor(batch)
+	return r.probe(ctx, target, r.lockTimeoutFor(batch))
+}
+
+// ProbeCommand probes the command as configured, without a target and with LockTimeout: what the
+// nightly run checks before maintenance mode, in the Scheduler dyno, whose code does not hold the
+// plan the release phase will apply (that release phase probes it again before its backup).
+func (r *Runner) ProbeCommand(ctx context.Context) (*ProbeResult, error) {
+	return r.probe(ctx, nil, r.LockTimeout)
+}
+
+func (r *Runner) probe(ctx context.Context, target *plan.MigrationKey, lockTimeout time.Duration) (*ProbeResult, error) {
 	args, err := r.argv(target)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSessionUnverified, err)
