@@ -205,7 +205,7 @@ func (r *Runner) probe(ctx context.Context, target *plan.MigrationKey, lockTimeo
 		how = "failed (" + describeExit(werr, out.lines()) + ")"
 	}
 	return nil, fmt.Errorf("%w: the migrate command %s without opening a database session through Django, so zdcd's session guard never reported (pre-flight, %s): "+
-		"ZDCD_MIGRATE_COMMAND must run Django's `manage.py migrate` with the Python that runs Django (a wrapper must end with `exec python manage.py migrate \"$@\"`)",
+		"ZDCD_MIGRATE_COMMAND must run Django's `manage.py migrate` with the Python that runs Django, without -I, -S or -E (a wrapper must keep PYTHONPATH and end with `exec python manage.py migrate \"$@\"`)",
 		ErrSessionUnverified, how, strings.Join(args, " "))
 }
 
