@@ -32,7 +32,10 @@ import (
 // never touches that table). The first report with the expected values releases it; a report with
 // other values, or a session waiting for django_migrations that did not report (the guard was not
 // loaded: `python -I`/`-S`/`-E`, a wrapper that resets PYTHONPATH, Django imported from a path set
-// only later), stops the command before its first DDL: ErrSessionUnverified.
+// only later), stops the command before its first DDL: ErrSessionUnverified. So does a report
+// whose settings module is not the plan's, or whose session of the migrated alias reached another
+// database than zdcd's (checkTarget); only a good report of the migrated alias opens the gate.
+// The same gate holds the pre-flight probe (probe.go), which runs before anything is touched.
 //
 // Limits, stated in docs/release.md: a first deploy (no django_migrations yet) cannot be gated —
 // its sessions are still set and checked when the guard loads, and it has no traffic to block; a
