@@ -172,7 +172,7 @@ func traceScratch(ctx context.Context, cfg *config.Config, opts CheckOptions, u 
 		return nil, err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	id, err := trace.Identity(ctx, db.Conn)
+	id, err := database.Identity(ctx, db.Conn)
 	if err != nil {
 		return nil, fmt.Errorf("scratch database at %s: %w", target(u), err)
 	}
@@ -201,7 +201,7 @@ type analysed struct {
 	serverVersion int
 	// applied are the migrations the database has applied, sorted.
 	applied []plan.MigrationKey
-	// identity is the database's trace.Identity.
+	// identity is the database's database.Identity: the same database whatever the URL says.
 	identity string
 	// claims are the pending migrations' statements with the report's claims, for --trace.
 	claims []trace.Migration
@@ -239,7 +239,7 @@ func analyse(ctx context.Context, cfg *config.Config, io IO, opts analyseOptions
 	if err != nil {
 		return nil, err
 	}
-	identity, err := trace.Identity(ctx, db.Conn)
+	identity, err := database.Identity(ctx, db.Conn)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/nightly"
 	"github.com/zdcd/zdcd/internal/release"
 	"github.com/zdcd/zdcd/internal/version"
@@ -74,6 +75,14 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 		},
 		Info: ledger.RunInfo{ServerVersion: serverVersion, ZdcdVersion: version.String()},
 		Out:  io.Out,
+		Preflight: func(ctx context.Context) error {
+			r := migrate.New(cfg, io.Environ, io.Out)
+			// The Scheduler dyno computes no plan: the settings module checked is the configured
+			// one, when set (the release phase checks the plan's).
+			r.Settings = cfg.DjangoSettings
+			_, err := r.ProbeCommand(ctx)
+			return err
+		},
 	}
 	return flow.Run(ctx)
 }

@@ -22,6 +22,14 @@
 //     is a new process, so every retry's sessions get the settings again (HAZARDS.md). Caveat: a
 //     pooler in transaction mode keeps no session setting: the migrate command must connect to
 //     the database directly.
+//   - The guard also reports the settings module Django runs with and which database the session
+//     reached (database.Identity); the command gets the plan's DJANGO_SETTINGS_MODULE, and a
+//     session with another module, or one of the migrated alias on another database than zdcd's,
+//     is refused like unverified settings.
+//   - Before anything is touched (the release's backup and window, the nightly run's maintenance
+//     mode), Probe runs the command once as the first attempt would, in probe mode: the guard
+//     reports and ends the process before Django's first query (probe.go). The gate still checks
+//     every attempt.
 //   - A lock timeout is recognised only in the output after the last Python traceback: the
 //     exception line names psycopg's LockNotAvailable (SQLSTATE 55P03, language independent) or
 //     carries the server's English message "canceling statement due to lock timeout". Anything
@@ -42,7 +50,7 @@
 //     SIGKILL after KillGrace; the run ends with KindInterrupted.
 //   - Output is streamed as it comes, each line indented (Heroku's log style); a partial line
 //     ("Applying app.0002_x...") is shown at once and its end (" OK") on the next line, so a hung
-//     migration is visible. Strings in Redact (the database password) never reach the log.
+//     migration is visible. Secrets (the database password, in any encoding: Redactor) never reach the log.
 //   - INVALID indexes whose names the pending migrations build CONCURRENTLY are dropped (DROP
 //     INDEX CONCURRENTLY IF EXISTS) before every attempt, the first included: the migration is not
 //     applied, so an invalid index of that name can only be a leftover of a cancelled build —

@@ -40,6 +40,15 @@ type Runner struct {
 	Env []string
 	// ConnString is the database URL of the runner's own monitoring session.
 	ConnString string
+	// DatabaseVar names the variable ConnString came from (ZDCD_DATABASE_VAR), for messages.
+	DatabaseVar string
+	// Settings is the DJANGO_SETTINGS_MODULE the plan was computed with (plan.Plan.Settings): the
+	// command gets it, and every Python process of it must run with it (session.go). Empty: the
+	// command's environment decides, unchecked.
+	Settings string
+	// Alias is the DATABASES key migrate applies the plan to (ZDCD_DATABASE_ALIAS; empty:
+	// "default"): its sessions must reach ConnString's database.
+	Alias string
 	// OneAtATime applies the pending migrations one by one (`<argv> <app> <name>`), so that each
 	// attempt is small and its retry repeats one migration only.
 	OneAtATime bool
@@ -52,13 +61,16 @@ type Runner struct {
 	LockWait          time.Duration
 	// PollInterval is how often the pre-wait and the watchdog look at pg_locks (0: 250ms).
 	PollInterval time.Duration
+	// ProbeTimeout bounds the pre-flight probe (probe.go; 0: ProbeTimeout).
+	ProbeTimeout time.Duration
 	// KillGrace is how long an interrupted command gets between SIGTERM and SIGKILL (0: 10s).
 	KillGrace time.Duration
 
 	// Log receives the command's output, indented, and the runner's own lines. May be nil.
 	Log io.Writer
-	// Redact are strings (the database password) replaced by "REDACTED" in everything logged.
-	Redact []string
+	// Redactor scrubs secrets (the database password, in every encoding: config.Redactor) from
+	// everything logged and every error. Nil: nothing is scrubbed (tests).
+	Redactor *config.Redactor
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 
@@ -78,13 +90,16 @@ func New(cfg *config.Config, env []string, log io.Writer) *Runner {
 		LockRetryDelay:    cfg.LockRetryDelay,
 		LockRetryMaxDelay: cfg.LockRetryMaxDelay,
 		LockWait:          cfg.LockWait,
+		Alias:             cfg.DatabaseAlias,
+		DatabaseVar:       cfg.DatabaseVar,
 		Log:               log,
 	}
+	// The command's environment holds every secret it may print (RedactorFromEnv), and the
+	// configured database's password may come from elsewhere than a variable of it.
+	r.Redactor = config.RedactorFromEnv(env)
 	if cfg.Database != nil {
 		r.ConnString = cfg.Database.ConnString()
-		if pw := cfg.Database.Password.Reveal(); pw != "" {
-			r.Redact = append(r.Redact, pw)
-		}
+		r.Redactor = r.Redactor.With(cfg.Database.Password.Reveal())
 	}
 	return r
 }
@@ -413,36 +428,24 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	}
 	r.logf("migrating %s: %s (setting lock_timeout=%s statement_timeout=%s in each session; verified below)", what, strings.Join(args, " "), att.LockTimeout, r.StatementTimeout)
 
-	dir := r.ProjectDir
-	if dir == "" {
-		dir = "."
+	cmd, err := r.command(args)
+	if err != nil {
+		att.Err = err
+		att.ExitCode = -1
+		return
 	}
-	// A bare name is looked up on the command's PATH (Env's), not this process's; a relative path
-	// is relative to the project directory (exec evaluates it relative to Dir).
-	cmd := exec.Command(args[0], args[1:]...)
-	if !strings.ContainsRune(args[0], '/') {
-		p := childenv.LookPath(args[0], childenv.Value(r.Env, "PATH"))
-		if p == "" {
-			att.Err = fmt.Errorf("start %s: not found on PATH", args[0])
-			att.ExitCode = -1
-			return
-		}
-		cmd.Path, cmd.Err = p, nil
-	}
-	cmd.Dir = dir
-	env := childenv.Set(r.Env, "PGOPTIONS", r.pgOptions(att.LockTimeout, mon.version))
-	env = childenv.Set(env, "PGAPPNAME", ApplicationName)
+	env := r.attemptEnv(att.LockTimeout, mon.version)
 	// PYTHONUNBUFFERED is left as the environment has it: Django flushes its progress lines
 	// itself, and unbuffered stderr would cut tracebacks into fragments.
 	nonce := newNonce()
-	cmd.Env = r.sessionEnv(env, guard, nonce, att.LockTimeout)
-	g, err := r.openGate(ctx, nonce, att.LockTimeout)
+	g, err := r.openGate(ctx, nonce, att.LockTimeout, false)
 	if err != nil {
 		att.Err = err
 		att.ExitCode = -1
 		return
 	}
 	defer g.close()
+	cmd.Env = r.sessionEnv(env, guard, nonce, att.LockTimeout, g.identity)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		att.Err = err
@@ -547,6 +550,33 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	}
 }
 
+// command is the exec.Cmd of args, run in the project directory. A bare name is looked up on the
+// command's PATH (Env's), not this process's; a relative path is relative to the project directory
+// (exec evaluates it relative to Dir).
+func (r *Runner) command(args []string) (*exec.Cmd, error) {
+	dir := r.ProjectDir
+	if dir == "" {
+		dir = "."
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	if !strings.ContainsRune(args[0], '/') {
+		p := childenv.LookPath(args[0], childenv.Value(r.Env, "PATH"))
+		if p == "" {
+			return nil, fmt.Errorf("start %s: not found on PATH", args[0])
+		}
+		cmd.Path, cmd.Err = p, nil
+	}
+	cmd.Dir = dir
+	return cmd, nil
+}
+
+// attemptEnv is Env with an attempt's PGOPTIONS and PGAPPNAME (the session guard's variables are
+// added by sessionEnv).
+func (r *Runner) attemptEnv(lockTimeout time.Duration, serverVersion int) []string {
+	env := childenv.Set(r.Env, "PGOPTIONS", r.pgOptions(lockTimeout, serverVersion))
+	return childenv.Set(env, "PGAPPNAME", ApplicationName)
+}
+
 // stream copies the command's output to Log line by line, indented. A partial line is shown as
 // soon as it is written (Django prints "Applying app.0002_x..." and only later " OK"), so that a
 // migration that hangs is visible; its continuation shows on the next line. tail gets whole
@@ -645,12 +675,7 @@ func describeExit(err error, lines []string) string {
 }
 
 func (r *Runner) redact(s string) string {
-	for _, sec := range r.Redact {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "REDACTED")
-		}
-	}
-	return s
+	return r.Redactor.Redact(s)
 }
 
 func (r *Runner) logRaw(line string) {

@@ -20,6 +20,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/childenv"
+	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/database"
 )
 
 // The session guard (sitecustomize.py, whose comment says how and why) sets lock_timeout,
@@ -30,7 +32,10 @@ import (
 // never touches that table). The first report with the expected values releases it; a report with
 // other values, or a session waiting for django_migrations that did not report (the guard was not
 // loaded: `python -I`/`-S`/`-E`, a wrapper that resets PYTHONPATH, Django imported from a path set
-// only later), stops the command before its first DDL: ErrSessionUnverified.
+// only later), stops the command before its first DDL: ErrSessionUnverified. So does a report
+// whose settings module is not the plan's, or whose session of the migrated alias reached another
+// database than zdcd's (checkTarget); only a good report of the migrated alias opens the gate.
+// The same gate holds the pre-flight probe (probe.go), which runs before anything is touched.
 //
 // Limits, stated in docs/release.md: a first deploy (no django_migrations yet) cannot be gated —
 // its sessions are still set and checked when the guard loads, and it has no traffic to block; a
@@ -66,6 +71,10 @@ type SessionReport struct {
 	After  map[string]string   `json:"after,omitempty"`
 	OK     bool                `json:"ok"`
 	Error  string              `json:"error,omitempty"`
+	// Settings is django.conf.settings.SETTINGS_MODULE in the command's Python process ("" under
+	// settings.configure()); Database the database.Identity of the database the session reached.
+	Settings string `json:"settings,omitempty"`
+	Database string `json:"database,omitempty"`
 }
 
 // sessionDir writes the guard to a new temporary directory; the caller removes it.
@@ -90,8 +99,9 @@ func (r *Runner) sessionWant(lockTimeout time.Duration) map[string]string {
 	}
 }
 
-// sessionEnv is env with the guard first on PYTHONPATH and its parameters.
-func (r *Runner) sessionEnv(env []string, dir, nonce string, lockTimeout time.Duration) []string {
+// sessionEnv is env with the guard first on PYTHONPATH and its parameters: the values to set, and
+// the settings module and database (identity, "" when unknown) the command must use.
+func (r *Runner) sessionEnv(env []string, dir, nonce string, lockTimeout time.Duration, identity string) []string {
 	path := dir
 	if old := childenv.Value(env, "PYTHONPATH"); old != "" {
 		path += string(os.PathListSeparator) + old
@@ -101,7 +111,34 @@ func (r *Runner) sessionEnv(env []string, dir, nonce string, lockTimeout time.Du
 	env = childenv.Set(env, "ZDCD_SESSION_NONCE", nonce)
 	env = childenv.Set(env, "ZDCD_SESSION_LOCK_TIMEOUT", want["lock_timeout"])
 	env = childenv.Set(env, "ZDCD_SESSION_STATEMENT_TIMEOUT", want["statement_timeout"])
-	return childenv.Set(env, "ZDCD_SESSION_APPLICATION_NAME", want["application_name"])
+	env = childenv.Set(env, "ZDCD_SESSION_APPLICATION_NAME", want["application_name"])
+	if r.Settings != "" {
+		// The module the plan was computed with. Django reads DJANGO_SETTINGS_MODULE from the
+		// environment when settings are first used (LazySettings._setup,
+		// https://github.com/django/django/blob/stable/3.2.x/django/conf/__init__.py), and
+		// manage.py's os.environ.setdefault leaves a set value alone; what can still change it
+		// — a --settings option, which ManagementUtility.execute applies by assigning
+		// os.environ["DJANGO_SETTINGS_MODULE"] before settings are read (handle_default_options,
+		// https://github.com/django/django/blob/stable/3.2.x/django/core/management/base.py), a
+		// wrapper that exports another one, a manage.py that assigns instead of setdefault — is
+		// caught by the guard's report of settings.SETTINGS_MODULE (gate.check).
+		env = childenv.Set(env, "DJANGO_SETTINGS_MODULE", r.Settings)
+		env = childenv.Set(env, "ZDCD_SESSION_SETTINGS", r.Settings)
+	}
+	env = childenv.Set(env, "ZDCD_SESSION_ALIAS", r.alias())
+	env = childenv.Set(env, "ZDCD_SESSION_IDENTITY_QUERY", database.IdentityQuery)
+	if identity != "" {
+		env = childenv.Set(env, "ZDCD_SESSION_DATABASE", identity)
+	}
+	return env
+}
+
+// alias is the DATABASES key migrate applies the plan to.
+func (r *Runner) alias() string {
+	if r.Alias != "" {
+		return r.Alias
+	}
+	return config.DefaultDatabaseAlias
 }
 
 func newNonce() string {
@@ -117,6 +154,14 @@ type gate struct {
 	want  map[string]string
 	conn  *pgx.Conn // nil: nothing to hold (no django_migrations yet), or released
 	tx    pgx.Tx
+	// identity is the database.Identity of zdcd's database, which the command's session for the
+	// migrate alias must reach.
+	identity string
+	// exists: django_migrations exists (the gate was held).
+	exists bool
+	// probe: a pre-flight (probe.go): a good report of the migrate alias stops the command
+	// instead of releasing the gate.
+	probe bool
 
 	reports chan SessionReport
 
@@ -129,8 +174,8 @@ type gate struct {
 }
 
 // openGate takes the lock. With no django_migrations table the gate is open from the start.
-func (r *Runner) openGate(ctx context.Context, nonce string, lockTimeout time.Duration) (*gate, error) {
-	g := &gate{r: r, nonce: nonce, want: r.sessionWant(lockTimeout), reports: make(chan SessionReport, 16), verified: map[int]bool{}}
+func (r *Runner) openGate(ctx context.Context, nonce string, lockTimeout time.Duration, probe bool) (*gate, error) {
+	g := &gate{r: r, nonce: nonce, want: r.sessionWant(lockTimeout), probe: probe, reports: make(chan SessionReport, 16), verified: map[int]bool{}}
 	cfg, err := pgx.ParseConfig(r.ConnString)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
@@ -140,6 +185,10 @@ func (r *Runner) openGate(ctx context.Context, nonce string, lockTimeout time.Du
 	if err != nil {
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
+	if g.identity, err = database.Identity(ctx, conn); err != nil {
+		conn.Close(context.Background())
+		return nil, fmt.Errorf("gate: %w", err)
+	}
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT to_regclass('django_migrations') IS NOT NULL").Scan(&exists); err != nil {
 		conn.Close(context.Background())
@@ -147,9 +196,12 @@ func (r *Runner) openGate(ctx context.Context, nonce string, lockTimeout time.Du
 	}
 	if !exists {
 		conn.Close(context.Background())
-		r.logf("no django_migrations table yet (first deploy): the session settings are set and checked by the guard, not gated")
+		if !probe {
+			r.logf("no django_migrations table yet (first deploy): the session settings are set and checked by the guard, not gated")
+		}
 		return g, nil
 	}
+	g.exists = true
 	tx, err := conn.Begin(ctx)
 	if err == nil {
 		_, err = tx.Exec(ctx, "SET LOCAL lock_timeout = '10s'")
@@ -193,9 +245,55 @@ func (g *gate) check(rep SessionReport) string {
 		}
 	}
 	if len(bad) == 0 {
-		return ""
+		return g.checkTarget(rep)
 	}
 	return fmt.Sprintf("in session pid=%d after zdcd's SET: %s (something in the session changes them back: a connection_created receiver of the app, or a pooler in transaction mode; connect the migrate command to the database directly)", rep.PID, strings.Join(bad, ", "))
+}
+
+// checkTarget is why rep's process or session is not the one zdcd judged the plan for ("" when it
+// is): the settings module the plan was computed with (Runner.Settings, when known), and, for the
+// migrate alias, zdcd's own database (gate.identity).
+func (g *gate) checkTarget(rep SessionReport) string {
+	if want := g.r.Settings; want != "" && rep.Settings != want {
+		got := strconv.Quote(rep.Settings)
+		if rep.Settings == "" {
+			got = "none (settings.configure())"
+		}
+		return fmt.Sprintf("the migrate command runs Django with the settings module %s, but zdcd computed and judged the plan with %q: "+
+			"something in the command replaces DJANGO_SETTINGS_MODULE (a --settings option, a wrapper script that exports another one, a manage.py that assigns os.environ[\"DJANGO_SETTINGS_MODULE\"] instead of setdefault); "+
+			"make ZDCD_MIGRATE_COMMAND leave it alone, or set the DJANGO_SETTINGS_MODULE config var to the module migrate must use", got, want)
+	}
+	if g.identity != "" && rep.Alias == g.r.alias() && rep.Database != g.identity {
+		return fmt.Sprintf("the migrate command's session for DATABASES[%q] reached %s, but %s (the database zdcd judged the plan on and backs up) is %s: "+
+			"make the settings' DATABASES[%q] read %s (or set ZDCD_DATABASE_VAR / ZDCD_DATABASE_ALIAS), and check that no wrapper changes the database URL",
+			rep.Alias, describeIdentity(rep.Database), g.r.databaseVar(), describeIdentity(g.identity), rep.Alias, g.r.databaseVar())
+	}
+	return ""
+}
+
+// describeIdentity names a database by its database.Identity: its name, OID and the server's start.
+func describeIdentity(id string) string {
+	if id == "" {
+		return "an unknown database"
+	}
+	parts := strings.Split(id, "/")
+	if len(parts) < 3 {
+		return strconv.Quote(id)
+	}
+	name := strings.Join(parts[:len(parts)-2], "/")
+	oid, started := parts[len(parts)-2], parts[len(parts)-1]
+	if us, err := strconv.ParseInt(started, 10, 64); err == nil {
+		started = time.UnixMicro(us).UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("database %q (oid %s, on a server started %s)", name, oid, started)
+}
+
+// databaseVar names zdcd's database URL variable.
+func (r *Runner) databaseVar() string {
+	if r.DatabaseVar != "" {
+		return r.DatabaseVar
+	}
+	return "DATABASE_URL"
 }
 
 // watch runs while the command does: it takes the reports, releases the gate on the first good
@@ -226,14 +324,24 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 				refuse(why)
 				continue
 			}
-			g.r.logf("%s", g.describe(rep))
+			// Only a session of the migrate alias, on zdcd's database, lets the command on: one of
+			// another alias (the app's second database) is verified but does not open the gate.
+			target := rep.Alias == g.r.alias()
+			if !g.probe {
+				g.r.logf("%s", g.describe(rep))
+			}
 			g.mu.Lock()
 			g.verified[rep.PID] = true
-			if g.first == nil {
+			if g.first == nil && target {
 				g.first = &rep
 			}
 			g.mu.Unlock()
-			g.release()
+			switch {
+			case target && g.probe:
+				stop() // the guard has exited; nothing else of the command may run
+			case target:
+				g.release()
+			}
 		case <-tick.C:
 			if g.conn == nil {
 				continue
@@ -338,8 +446,14 @@ func (g *gate) err() error {
 // describe is the log line of a verified session: the values read back, and what the SET
 // overrode.
 func (g *gate) describe(rep SessionReport) string {
-	s := fmt.Sprintf("session pid=%d verified, in effect (read back): lock_timeout=%s statement_timeout=%s application_name=%s",
-		rep.PID, showSetting("lock_timeout", rep.After["lock_timeout"]), showSetting("statement_timeout", rep.After["statement_timeout"]), showSetting("application_name", rep.After["application_name"]))
+	return fmt.Sprintf("session pid=%d verified, %s", rep.PID, g.effect(rep))
+}
+
+// effect says what is in effect in rep's session: the values read back, and what the SET
+// overrode.
+func (g *gate) effect(rep SessionReport) string {
+	s := fmt.Sprintf("in effect (read back): lock_timeout=%s statement_timeout=%s application_name=%s",
+		showSetting("lock_timeout", rep.After["lock_timeout"]), showSetting("statement_timeout", rep.After["statement_timeout"]), showSetting("application_name", rep.After["application_name"]))
 	var over []string
 	names := make([]string, 0, len(rep.Before))
 	for n := range rep.Before {

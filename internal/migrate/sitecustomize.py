@@ -25,9 +25,19 @@
 #
 #   ZDCD-SESSION <nonce> {"pid": ..., "before": {...}, "after": {...}, "ok": true}
 #
-# zdcd reads it (and refuses when the values are not the ones it asked for). When the values read
-# back are not the expected ones the process exits at once (status 70), before its caller runs
-# anything. set_config() is used rather than SET because a SET cannot take a bound parameter with
+# The report also names the settings module Django runs with (django.conf.settings.SETTINGS_MODULE,
+# None under settings.configure()) and the identity of the database the session reached (zdcd
+# passes its own query for it, database.IdentityQuery, in ZDCD_SESSION_IDENTITY_QUERY, so that both
+# sides compute it alike). zdcd reads the report (and refuses when the values are not the ones it
+# asked for, or the settings module or database are not the ones it judged the plan with:
+# ZDCD_SESSION_SETTINGS, and ZDCD_SESSION_DATABASE for the alias ZDCD_SESSION_ALIAS). When the
+# values read back are not the expected ones the process exits at once (status 70), before its
+# caller runs anything: this holds even where zdcd's gate cannot (a first deploy).
+#
+# Probe mode (ZDCD_SESSION_PROBE=<status>, zdcd's pre-flight before the backup): after a good report
+# the process exits at once with that status, before its caller runs a single query, so that
+# `migrate` started exactly as the release will start it goes no further than opening its first
+# connection. set_config() is used rather than SET because a SET cannot take a bound parameter with
 # psycopg 3's server-side binding.
 import os
 import sys
@@ -51,6 +61,11 @@ def _zdcd_guard():
         "SELECT name, setting, source FROM pg_settings"
         " WHERE name IN ('lock_timeout', 'statement_timeout', 'application_name')"
     )
+    identity_query = os.environ.get("ZDCD_SESSION_IDENTITY_QUERY", "")
+    want_settings = os.environ.get("ZDCD_SESSION_SETTINGS", "")
+    want_database = os.environ.get("ZDCD_SESSION_DATABASE", "")
+    want_alias = os.environ.get("ZDCD_SESSION_ALIAS", "") or "default"
+    probe = os.environ.get("ZDCD_SESSION_PROBE", "")
 
     def report(payload):
         import json
@@ -77,16 +92,33 @@ def _zdcd_guard():
                 payload["after"] = {n: v for n, v, s in cur.fetchall()}
                 cur.execute("SELECT pg_backend_pid()")
                 payload["pid"] = cur.fetchone()[0]
+                if identity_query:
+                    cur.execute(identity_query)
+                    payload["database"] = cur.fetchone()[0]
                 if not raw.autocommit:
                     raw.commit()
             finally:
                 cur.close()
         except Exception as e:  # reported, then refused below
             payload["error"] = "%s: %s" % (type(e).__name__, str(e).strip().splitlines()[0] if str(e).strip() else "")
-        payload["ok"] = "error" not in payload and payload.get("after") == want
+        try:
+            from django.conf import settings
+
+            payload["settings"] = getattr(settings, "SETTINGS_MODULE", None)
+        except Exception as e:
+            payload["settings"] = None
+            payload.setdefault("error", "settings: %s" % type(e).__name__)
+        ok = "error" not in payload and payload.get("after") == want
+        if want_settings and payload.get("settings") != want_settings:
+            ok = False
+        if want_database and payload["alias"] == want_alias and payload.get("database") != want_database:
+            ok = False
+        payload["ok"] = ok
         report(payload)
-        if not payload["ok"]:
+        if not ok:
             os._exit(70)
+        if probe:
+            os._exit(int(probe))
 
     # weak=False: the receiver is a closure that nothing else references.
     connection_created.connect(guard, weak=False, dispatch_uid="zdcd-session-guard")

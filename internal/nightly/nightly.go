@@ -54,12 +54,14 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
+	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/release"
 )
 
 // Exit codes of DESIGN.md.
 const (
 	ExitOK             = 0
+	ExitUsage          = 2
 	ExitFailed         = 3
 	ExitRecoveryFailed = 4
 )
@@ -139,6 +141,10 @@ type Flow struct {
 	DynoTimeout time.Duration
 	// RecoveryTimeout bounds the recovery (default DefaultRecoveryTimeout).
 	RecoveryTimeout time.Duration
+	// Preflight runs the migrate command in probe mode (migrate.Runner.ProbeCommand) before
+	// maintenance mode is switched on; nil: no pre-flight. Its error wraps
+	// migrate.ErrSessionUnverified when the command's sessions cannot be verified.
+	Preflight func(ctx context.Context) error
 
 	runID int64
 	st    state
@@ -244,6 +250,24 @@ func (f *Flow) Run(ctx context.Context) error {
 	// 2. The release live now: what a rollback goes back to.
 	if f.st.previous, err = f.current(ctx); err != nil {
 		return f.finish(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("read the live release: %w; nothing was changed", err))
+	}
+
+	// Pre-flight: a migrate command whose session settings zdcd cannot verify would be refused by
+	// the release phase only once maintenance mode is on and the workers are stopped. Checked here
+	// in the Scheduler dyno (same config vars, the live code), before anything is touched; the
+	// release phase checks again with the refused slug's code before its backup.
+	if f.Preflight != nil {
+		f.say("Pre-flight: checking that the migrate command's sessions run under zdcd's lock_timeout and statement_timeout")
+		started = f.now()
+		err := f.Preflight(ctx)
+		f.step(ctx, "preflight", started, err == nil, errText(err))
+		switch {
+		case errors.Is(err, migrate.ErrSessionUnverified):
+			fmt.Fprintln(f.Out, "Nothing was changed: maintenance mode was not switched on, no dyno was stopped, no release was created.")
+			return f.finish(ctx, ledger.OutcomeFailed, ExitUsage, fmt.Errorf("nightly: refused before anything was touched: %w", err))
+		case err != nil:
+			return f.finish(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("nightly: pre-flight check of the migrate command: %w; nothing was changed", err))
+		}
 	}
 
 	// 3. Maintenance on, workers stopped.

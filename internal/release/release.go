@@ -110,17 +110,26 @@ type Ledger interface {
 var _ Ledger = (*ledger.Postgres)(nil)
 
 // Migrator applies the pending migrations, all in one command or one at a time (the release
-// decides per plan). RunnerMigrator adapts a *migrate.Runner.
+// decides per plan), with the settings module the plan was computed with. Probe runs the command
+// as Run's first attempt would, in probe mode, before anything is touched (preflight.go).
+// RunnerMigrator adapts a *migrate.Runner.
 type Migrator interface {
-	Run(ctx context.Context, migs []migrate.Migration, oneAtATime bool) (*migrate.Result, error)
+	Probe(ctx context.Context, migs []migrate.Migration, oneAtATime bool, settings string) (*migrate.ProbeResult, error)
+	Run(ctx context.Context, migs []migrate.Migration, oneAtATime bool, settings string) (*migrate.Result, error)
 }
 
 // RunnerMigrator is a *migrate.Runner as a Migrator.
 type RunnerMigrator struct{ Runner *migrate.Runner }
 
+// Probe runs the runner's pre-flight probe.
+func (m RunnerMigrator) Probe(ctx context.Context, migs []migrate.Migration, oneAtATime bool, settings string) (*migrate.ProbeResult, error) {
+	m.Runner.OneAtATime, m.Runner.Settings = oneAtATime, settings
+	return m.Runner.Probe(ctx, migs)
+}
+
 // Run applies migs with the runner, one at a time when asked.
-func (m RunnerMigrator) Run(ctx context.Context, migs []migrate.Migration, oneAtATime bool) (*migrate.Result, error) {
-	m.Runner.OneAtATime = oneAtATime
+func (m RunnerMigrator) Run(ctx context.Context, migs []migrate.Migration, oneAtATime bool, settings string) (*migrate.Result, error) {
+	m.Runner.OneAtATime, m.Runner.Settings = oneAtATime, settings
 	return m.Runner.Run(ctx, migs)
 }
 
@@ -264,6 +273,9 @@ func (f *Flow) Run(ctx context.Context) error {
 		return f.refuse(ctx)
 	}
 	if err := f.firPreflight(ctx); err != nil {
+		return err
+	}
+	if err := f.preflight(ctx, a); err != nil {
 		return err
 	}
 	f.consumeNightly(ctx)
@@ -439,13 +451,11 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 		return f.closeWindow(ctx, f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err))
 	}
 	f.before = before
-	migs := migrate.FromPlan(a.Plan, a.Context)
-	// The first deploy has no traffic to protect: one command for all, one Python start.
-	oneAtATime := !a.Result.Initial && migrate.OneAtATimeFor(migs)
+	migs, oneAtATime := migrations(a)
 	f.say("Migrating: %d migration(s), lock_timeout %s, up to %d retries", len(migs), f.Config.LockTimeout, f.Config.LockRetries)
 	started := f.now()
 	mctx, cancel := f.forward(ctx)
-	res, runErr := f.Migrator.Run(mctx, migs, oneAtATime)
+	res, runErr := f.Migrator.Run(mctx, migs, oneAtATime, a.Plan.Settings)
 	cancel()
 	if runErr != nil {
 		// A server restart or a failover ends this session too: the recovery needs it back.

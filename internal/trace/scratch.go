@@ -1,27 +1,10 @@
 package trace
 
 import (
-	"context"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zdcd/zdcd/internal/plan"
 )
-
-// Identity names the database conn reaches as the server sees it: the database's name and OID and
-// the server's start time. Two connections with the same Identity reach the same database, whatever
-// their URLs say (localhost or 127.0.0.1, a host alias, a connection pooler), so the CLI refuses to
-// trace on the production database even when the URLs differ.
-func Identity(ctx context.Context, conn *pgx.Conn) (string, error) {
-	var id string
-	err := conn.QueryRow(ctx, `SELECT current_database() || '/' || d.oid::text || '/' || pg_postmaster_start_time()::text
-		FROM pg_database d WHERE d.datname = current_database()`).Scan(&id)
-	if err != nil {
-		return "", fmt.Errorf("identify the database: %w", err)
-	}
-	return id, nil
-}
 
 // SameStart checks that the scratch database has applied exactly the migrations production has
 // (both sorted, as database.AppliedMigrations returns them): the plan starts there, and the trace
