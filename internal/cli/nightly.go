@@ -40,7 +40,8 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	// tell which one migrate will use, that release would stop at exit 2 inside the window.
 	// Refuse before maintenance mode. (Other problems of the project are the release phase's to
 	// report; this run does not plan.)
-	if err := preflightSettings(ctx, cfg, io); isAmbiguousSettings(err) {
+	settings, err := preflightSettings(ctx, cfg, io)
+	if isAmbiguousSettings(err) {
 		return err
 	}
 	hc, err := heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval})
@@ -77,9 +78,10 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 		Out:  io.Out,
 		Preflight: func(ctx context.Context) error {
 			r := migrate.New(cfg, io.Environ, io.Out)
-			// The Scheduler dyno computes no plan: the settings module checked is the configured
-			// one, when set (the release phase checks the plan's).
-			r.Settings = cfg.DjangoSettings
+			// The Scheduler dyno computes no plan: the settings module checked is the one the
+			// release phase will plan with, as resolved above ("" when it could not be resolved:
+			// then the release phase reports why, and only the session settings are checked here).
+			r.Settings = settings
 			_, err := r.ProbeCommand(ctx)
 			return err
 		},

@@ -53,7 +53,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 	}
 	// Before the ledger, a backup or maintenance mode: a settings module zdcd cannot tell is
 	// exit 2 with nothing changed.
-	if err := preflightSettings(ctx, cfg, io); err != nil {
+	if _, err := preflightSettings(ctx, cfg, io); err != nil {
 		return err
 	}
 	start := io.Start

@@ -57,10 +57,13 @@ func settingsLine(cfg *config.Config, module string) string {
 // preflightSettings resolves the settings module before a flow touches anything (the ledger, a
 // backup, maintenance mode): a project whose settings module zdcd cannot tell, or cannot find,
 // is exit 2 with nothing changed, not a failed run in the ledger. It starts Python once, reads
-// manage.py with ast and imports nothing of the project.
-func preflightSettings(ctx context.Context, cfg *config.Config, io IO) error {
-	_, err := djangoSource(cfg, io, io.Environ).ResolveSettings(ctx)
-	return err
+// manage.py with ast and imports nothing of the project. It returns the module ("" on error).
+func preflightSettings(ctx context.Context, cfg *config.Config, io IO) (string, error) {
+	st, err := djangoSource(cfg, io, io.Environ).ResolveSettings(ctx)
+	if err != nil {
+		return "", err
+	}
+	return st.Module, nil
 }
 
 // isAmbiguousSettings tells whether err is the helper's ambiguity about the settings module.
