@@ -75,6 +75,9 @@ type SessionReport struct {
 	// settings.configure()); Database the database.Identity of the database the session reached.
 	Settings string `json:"settings,omitempty"`
 	Database string `json:"database,omitempty"`
+	// Pooling says why the session goes through a transaction or statement pooler (probe mode
+	// only, for the migrated alias; sitecustomize.py's _pooling).
+	Pooling string `json:"pooling,omitempty"`
 }
 
 // sessionDir writes the guard to a new temporary directory; the caller removes it.
@@ -245,6 +248,10 @@ func (g *gate) check(rep SessionReport) string {
 		}
 	}
 	if len(bad) == 0 {
+		if rep.Pooling != "" {
+			return fmt.Sprintf("the migrate command's connection for DATABASES[%q] goes through a connection pooler (%s), where the session's lock_timeout and statement_timeout, and migrate's own locks, do not hold from one transaction to the next: "+
+				"make DATABASES[%q] use the database's direct URL during the release phase (on Heroku DATABASE_URL, not DATABASE_CONNECTION_POOL_URL; docs/configuration.md, Connection poolers)", rep.Alias, rep.Pooling, rep.Alias)
+		}
 		return g.checkTarget(rep)
 	}
 	return fmt.Sprintf("in session pid=%d after zdcd's SET: %s (something in the session changes them back: a connection_created receiver of the app, or a pooler in transaction mode; connect the migrate command to the database directly)", rep.PID, strings.Join(bad, ", "))

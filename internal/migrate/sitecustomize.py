@@ -113,6 +113,11 @@ def _zdcd_guard():
             ok = False
         if want_database and payload["alias"] == want_alias and payload.get("database") != want_database:
             ok = False
+        if ok and probe and payload["alias"] == want_alias:
+            pooling = _pooling(connection, raw, payload.get("pid"))
+            if pooling:
+                payload["pooling"] = pooling
+                ok = False
         payload["ok"] = ok
         report(payload)
         if not ok:
@@ -122,6 +127,80 @@ def _zdcd_guard():
 
     # weak=False: the receiver is a closure that nothing else references.
     connection_created.connect(guard, weak=False, dispatch_uid="zdcd-session-guard")
+
+
+def _pooling(connection, raw, pid):
+    """Why this connection goes through a transaction or statement pooler ("" when it does not).
+
+    Run in probe mode only, for the migrated alias; the process exits right after, so a thread
+    left waiting does not matter. The settings set and read back above hold only as long as the
+    client keeps its server session, which a transaction pooler (PgBouncer pool_mode=transaction,
+    Heroku's DATABASE_CONNECTION_POOL_URL) does not promise: it hands the server connection to
+    another client between transactions (https://www.pgbouncer.org/features.html). So: a second
+    session B of the same settings opens a transaction and reads its backend pid while this one
+    (A) is idle, then A reads its pid again. Connected directly, or through a session pooler, every
+    client keeps its own backend (B's pid differs, A's stays). Through a transaction pooler,
+    PgBouncer gives B the server connection A just left idle (it reuses the most recently used
+    idle one first: https://www.pgbouncer.org/faq.html), or moves A to another one. B is opened
+    with connection.get_new_connection(), which does not send connection_created.
+    """
+    import threading
+
+    if not pid:
+        return ""
+
+    def a_pid():
+        cur = raw.cursor()
+        try:
+            cur.execute("SELECT pg_backend_pid()")
+            value = cur.fetchone()[0]
+        finally:
+            cur.close()
+        if not raw.autocommit:
+            raw.commit()
+        return value
+
+    got, done, b = threading.Event(), threading.Event(), {}
+
+    def second():
+        conn = None
+        try:
+            conn = connection.get_new_connection(connection.get_connection_params())
+            cur = conn.cursor()
+            cur.execute("SELECT pg_backend_pid()")  # not autocommit: opens a transaction
+            b["pid"] = cur.fetchone()[0]
+        except Exception as e:
+            b["error"] = "%s: %s" % (type(e).__name__, (str(e).strip().splitlines() or [""])[0])
+        got.set()
+        done.wait(10)
+        try:
+            if conn is not None:
+                conn.rollback()
+                conn.close()
+        except Exception:
+            pass
+
+    threading.Thread(target=second, daemon=True).start()
+    try:
+        if not got.wait(5):
+            return "a second session of the same settings got no server connection within 5 s while this one was idle (a pooler with no free server connection)"
+        if "error" in b:
+            if "pooling mode" in b["error"]:  # PgBouncer: "... not allowed in statement pooling mode"
+                return "statement pooling (%s)" % b["error"]
+            return ""  # not a pooling verdict; the release's own connections fail loudly if it matters
+        if b["pid"] == pid:
+            return "transaction pooling: a second session was given this session's server backend (pid %d) while this one was idle" % pid
+        again = {}
+        t = threading.Thread(target=lambda: again.update(pid=a_pid()), daemon=True)
+        t.start()
+        t.join(5)
+        if "pid" not in again:
+            return "transaction pooling: this session, idle, had to wait for a server backend while another session held a transaction"
+        if again["pid"] != pid:
+            return "transaction pooling: this session moved from server backend pid %d to pid %d between two statements" % (pid, again["pid"])
+        return ""
+    finally:
+        done.set()
 
 
 def _zdcd_chain():

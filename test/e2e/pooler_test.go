@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -137,4 +138,50 @@ func TestHerokuReleaseThroughConnectionPool(t *testing.T) {
 		t.Fatalf("release on the direct URL v%d %s:\n%s", rel.Version, rel.Status, rel.Output)
 	}
 	hkAssertNoSecrets(e)
+}
+
+// The other way round: zdcd connects directly, but the app's settings send Django (and so
+// `migrate`) through the transaction pool, with the startup options dropped as Heroku's pool
+// does. The guard's SET and read-back succeed there, and prove nothing: the next transaction may
+// run on another server connection. The pre-flight probe finds the pooling from inside Django and
+// refuses before the backup.
+func TestReleaseRefusesMigrateThroughTransactionPooler(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	dir := sampleVersion(t, "accounts/0003")
+	migrateBaseline(t, dir, dbURL)
+	conn := connect(t, dbURL)
+	before := appliedSet(t, conn)
+	through := pgtest.NewPgBouncer(t, dbURL, pgtest.PgBouncer{PoolMode: "transaction", IgnoreStartupParameters: "options,extra_float_digits"})
+	settings := filepath.Join(dir, "sampleproject", "settings.py")
+	f, err := os.OpenFile(settings, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\nif os.environ.get(\"APP_POOL_URL\"):\n    DATABASES = {\"default\": database_from_url(os.environ[\"APP_POOL_URL\"])}\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	backups := t.TempDir()
+	r := run(t, dir, releaseEnv(dbURL, backups, "APP_POOL_URL="+through), "release")
+	t.Logf("release:\n%s", r)
+	assertNoSecret(t, r, password(t, dbURL))
+	if r.code != 2 {
+		t.Fatalf("want exit 2:\n%s", r)
+	}
+	mustContain(t, r, `the migrate command's connection for DATABASES["default"] goes through a connection pooler (transaction pooling`,
+		"not DATABASE_CONNECTION_POOL_URL")
+	if entries, _ := os.ReadDir(backups); len(entries) != 0 {
+		t.Errorf("backup directory holds %d entries: the refusal came after the backup", len(entries))
+	}
+	if slices.Contains(columns(t, conn, "accounts_customer"), "phone") {
+		t.Error("phone added")
+	}
+	if after := appliedSet(t, conn); !slices.Equal(before, after) {
+		t.Errorf("applied set changed:\n%v\n%v", before, after)
+	}
+
+	// Direct for the release phase (no APP_POOL_URL), the same release applies.
+	if r := run(t, dir, releaseEnv(dbURL, t.TempDir()), "release"); r.code != 0 {
+		t.Fatalf("direct: want exit 0:\n%s", r)
+	}
 }
