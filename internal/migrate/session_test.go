@@ -43,9 +43,11 @@ func appendSettings(t *testing.T, p *project, lines string) {
 // selects the Django (empty: the system's), and, for psycopg 3, its directory on that PYTHONPATH.
 type djangoCase struct {
 	python, pythonPath, psycopg3 string
-	// serverSideBinding sets Django's OPTIONS["server_side_binding"] (psycopg 3 only): the
-	// guard's parameters are then bound by the server, which a SET cannot take
-	// (https://docs.djangoproject.com/en/5.2/ref/databases/#server-side-parameters-binding).
+	// serverSideBinding sets Django's OPTIONS["server_side_binding"] (psycopg 3 only,
+	// https://docs.djangoproject.com/en/5.2/ref/databases/#server-side-parameters-binding): the
+	// connection's cursors (Django's ServerBindingCursor, which the guard's raw.cursor() gets too)
+	// send the guard's parameters to the server separately, which a SET cannot take
+	// (https://www.psycopg.org/psycopg3/docs/basic/from_pg2.html#server-side-binding).
 	serverSideBinding bool
 }
 
