@@ -20,13 +20,16 @@
 # those tests run. python3-psycopg is pure Python: its psycopg.pq loads the machine's libpq
 # (libpq5, bookworm's 15) through ctypes, so it needs no C part (python3-psycopg-c is only
 # Recommended, and not unpacked: psycopg then runs its "python" implementation,
-# https://www.psycopg.org/psycopg3/docs/basic/install.html#pure-python-installation). Its
+# https://www.psycopg.org/psycopg3/docs/basic/install.html). A libpq older than psycopg's newest
+# is fine: psycopg.pq looks each function up by libpq version, and only those of newer libpqs
+# refuse, when called (not_supported_before in psycopg/pq/_pq_ctypes.py; cancel_safe() falls back
+# to cancel() before libpq 17); psycopg::version checks that it imports and loads libpq. Its
 # typing_extensions import is for Pythons before 3.13 (the package Depends on
 # "python3-supported-min (>= 3.13) | python3-typing-extensions"); unpacking it keeps a 3.12 working.
 # The interpreter is not /usr/bin/python3: bookworm's 3.11 is too old for Django 6 (Python 3.12+,
 # https://docs.djangoproject.com/en/6.0/releases/6.0/#python-compatibility), and it sees Debian's
-# psycopg2, which Django 6.1 refuses (2.9.9+) and which would make a psycopg 3 test depend on import
-# order. It is $ZDCD_PSYCOPG3_PYTHON if set, else pyenv's newest 3.13 (sid's python3 is 3.13: the
+# psycopg2 (2.9.5, which Django 6.1 refuses: it needs 2.9.9+), which would make a psycopg 3 test
+# depend on import order. It is $ZDCD_PSYCOPG3_PYTHON if set, else pyenv's newest 3.13 (sid's python3 is 3.13: the
 # version Debian builds and tests these packages with), else its newest 3.12
 # (${PYENV_ROOT:-$HOME/.pyenv}/versions/; PATH is never trusted). A pyenv interpreter sees neither
 # Debian's dist-packages nor psycopg2, so Django there can only pick psycopg 3.
