@@ -71,9 +71,9 @@ func TestPlanAhead(t *testing.T) {
 		check(t, func(dir, db string) *Source { return newSource(t, dir, db) })
 	})
 	for _, d := range extraDjangos(t, python) {
-		t.Run("Django "+d.version, func(t *testing.T) {
-			useDjango(t, python, d)
-			check(t, func(dir, db string) *Source { return djangoSource(t, python, d, dir, db) })
+		t.Run(d.String(), func(t *testing.T) {
+			useDjango(t, d)
+			check(t, func(dir, db string) *Source { return djangoSource(t, d, dir, db) })
 		})
 	}
 }

@@ -1,9 +1,16 @@
 package django
 
-// The helper claims to support Django 3.2 through 5.x by feature detection. These tests prove it
-// on real Djangos: test/deps.sh unpacks Debian's python3-django of other releases (4.2, 5.x)
-// under $ZDCD_EXTRA_DJANGO/<major.minor>/, which the system's interpreter imports through
-// PYTHONPATH, and the system's own Django (Debian bookworm's 3.2) is the reference.
+// The helper claims to support Django 3.2 through 6.x by feature detection. These tests prove it
+// on real Djangos: test/deps.sh unpacks Debian's python3-django of other releases (4.2, 5.x, 6.x)
+// under $ZDCD_EXTRA_DJANGO/<major.minor>/, which an interpreter imports through PYTHONPATH, and
+// the system's own Django (Debian bookworm's 3.2) is the reference. Each is tried with the driver
+// a real app of its time has: 4.2 and 5.x with the system's interpreter and Debian's psycopg2;
+// 5.x and 6.x with psycopg 3 (sid's python3-psycopg, unpacked under $ZDCD_EXTRA_DJANGO/psycopg3/)
+// and the interpreter test/deps.sh links there as psycopg3/python (a pyenv Python 3.12+: Django 6
+// needs it, and it sees no psycopg2). Django's postgresql backend imports psycopg 3 when it can and
+// psycopg2 only otherwise (django/db/backends/postgresql/base.py, from 4.2 on:
+// https://github.com/django/django/blob/stable/5.2.x/django/db/backends/postgresql/base.py), so
+// each case also checks which driver Django really loaded.
 
 import (
 	"bytes"
@@ -24,12 +31,20 @@ import (
 	"github.com/zdcd/zdcd/internal/plan"
 )
 
-// extraDjango is one Django unpacked by test/deps.sh.
+// extraDjango is one Django unpacked by test/deps.sh, with the interpreter and driver it is tried
+// with.
 type extraDjango struct {
 	series     string // the directory's name: "4.2"
-	pythonPath string // its dist-packages, for PYTHONPATH
+	python     string // the interpreter: the system's, or the psycopg 3 tree's
+	pythonPath string // PYTHONPATH: its dist-packages, then the psycopg 3 tree's when it runs psycopg 3
 	version    string // django.get_version(), as the interpreter imports it from pythonPath
+	driver     string // what Django's postgresql backend imported: "psycopg2 2.9.5", "psycopg 3.3.5"
 }
+
+func (d extraDjango) String() string { return "Django " + d.version + " " + d.driver }
+
+// psycopg3 reports whether d runs psycopg 3.
+func (d extraDjango) psycopg3() bool { return strings.HasPrefix(d.driver, "psycopg 3") }
 
 // extraDjangoRoot is where test/deps.sh unpacks the extra Djangos: $ZDCD_EXTRA_DJANGO (the
 // Makefile exports it), else the default of test/deps.sh, so that a plain `go test` finds them.
@@ -50,8 +65,10 @@ func extraDjangoRoot(t testing.TB) string {
 
 var seriesDir = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 
-// extraDjangos lists the extra Djangos, oldest first, each checked to import from its directory
-// with python. It fails the test unless there are a 4.2 and a 5.x.
+// extraDjangos lists the extra Djangos with their interpreter and driver, oldest first, each
+// checked to import from its directory: every Django before 6.0 with python (the system's, with
+// psycopg2), every 5.0 or newer with the psycopg 3 tree's interpreter and psycopg 3. It fails the
+// test unless there are a 4.2 and a 5.x with psycopg2, and a 5.x and a 6.x with psycopg 3.
 func extraDjangos(t testing.TB, python string) []extraDjango {
 	t.Helper()
 	root := extraDjangoRoot(t)
@@ -59,6 +76,9 @@ func extraDjangos(t testing.TB, python string) []extraDjango {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("extra Djangos: %v", err)
 	}
+	psycopgPath := filepath.Join(root, "psycopg3", "usr", "lib", "python3", "dist-packages")
+	psycopgPython := filepath.Join(root, "psycopg3", "python")
+	_, psycopgErr := os.Stat(psycopgPython) // follows the symlink
 	var ds []extraDjango
 	for _, e := range entries {
 		if !seriesDir.MatchString(e.Name()) {
@@ -67,58 +87,87 @@ func extraDjangos(t testing.TB, python string) []extraDjango {
 		if st, err := os.Stat(filepath.Join(root, e.Name())); err != nil || !st.IsDir() { // follows symlinks
 			continue
 		}
-		d := extraDjango{series: e.Name(), pythonPath: filepath.Join(root, e.Name(), "usr", "lib", "python3", "dist-packages")}
-		d.version = probeDjango(t, python, d)
-		ds = append(ds, d)
+		pythonPath := filepath.Join(root, e.Name(), "usr", "lib", "python3", "dist-packages")
+		major, _ := versionParts(e.Name())
+		if major < 6 {
+			d := extraDjango{series: e.Name(), python: python, pythonPath: pythonPath}
+			d.version, d.driver = probeDjango(t, d)
+			ds = append(ds, d)
+		}
+		if major >= 5 && psycopgErr == nil {
+			d := extraDjango{series: e.Name(), python: psycopgPython, pythonPath: pythonPath + string(os.PathListSeparator) + psycopgPath}
+			d.version, d.driver = probeDjango(t, d)
+			ds = append(ds, d)
+		}
 	}
-	sort.Slice(ds, func(i, j int) bool { return versionLess(ds[i].version, ds[j].version) })
+	sort.SliceStable(ds, func(i, j int) bool { return versionLess(ds[i].version, ds[j].version) })
 	var found []string
-	has42, has5 := false, false
+	has42, has5, has5psycopg3, has6psycopg3 := false, false, false, false
 	for _, d := range ds {
-		found = append(found, d.version)
-		has42 = has42 || d.series == "4.2"
-		has5 = has5 || strings.HasPrefix(d.series, "5.")
+		found = append(found, d.String())
+		has42 = has42 || d.series == "4.2" && !d.psycopg3()
+		has5 = has5 || strings.HasPrefix(d.series, "5.") && !d.psycopg3()
+		has5psycopg3 = has5psycopg3 || strings.HasPrefix(d.series, "5.") && d.psycopg3()
+		has6psycopg3 = has6psycopg3 || strings.HasPrefix(d.series, "6.") && d.psycopg3()
 	}
-	if !has42 || !has5 {
+	if !has42 || !has5 || !has5psycopg3 || !has6psycopg3 {
 		holds := "no Django"
 		if len(found) > 0 {
-			holds = "only Django " + strings.Join(found, ", ")
+			holds = "only " + strings.Join(found, ", ")
 		}
-		t.Fatalf("%s holds %s; the version tests need Django 4.2 and 5.x there: run `make deps` (test/deps.sh unpacks them)", root, holds)
+		if psycopgErr != nil {
+			holds += " (no psycopg 3 interpreter: " + psycopgErr.Error() + ")"
+		}
+		t.Fatalf("%s holds %s; the version tests need Django 4.2 and 5.x with psycopg2, and 5.x and 6.x with psycopg 3: run `make deps` (test/deps.sh unpacks them)", root, holds)
 	}
 	return ds
 }
 
-// probeDjango imports d's Django with python and returns its version; it fails the test unless
-// Django, and the asgiref and sqlparse it needs, come from d's directory.
-func probeDjango(t testing.TB, python string, d extraDjango) string {
+// probeDjango imports d's Django with d.python and returns its version and the driver its
+// postgresql backend imported; it fails the test unless Django, and the asgiref and sqlparse it
+// needs, come from d's directory, and psycopg 3 from d's PYTHONPATH when it runs psycopg 3.
+func probeDjango(t testing.TB, d extraDjango) (version, driver string) {
 	t.Helper()
 	const probe = `import json, asgiref, sqlparse, django
-print(json.dumps({"version": django.get_version(), "files": [m.__file__ for m in (django, asgiref, sqlparse)]}))`
-	cmd := exec.Command(python, "-B", "-c", probe)
+from django.db.backends.postgresql import base
+print(json.dumps({"version": django.get_version(), "files": [m.__file__ for m in (django, asgiref, sqlparse)],
+    "driver": base.Database.__name__, "driver_version": base.Database.__version__.split(" ")[0], "driver_file": base.Database.__file__}))`
+	cmd := exec.Command(d.python, "-B", "-c", probe)
 	cmd.Env = djangoEnv(d, "")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s cannot import the Django in %s (%v: %s): run `make deps`", python, d.pythonPath, err, lastLine(stderr.Bytes()))
+		t.Fatalf("%s cannot import the Django in %s (%v: %s): run `make deps`", d.python, d.pythonPath, err, lastLine(stderr.Bytes()))
 	}
 	var got struct {
-		Version string   `json:"version"`
-		Files   []string `json:"files"`
+		Version       string   `json:"version"`
+		Files         []string `json:"files"`
+		Driver        string   `json:"driver"`
+		DriverVersion string   `json:"driver_version"`
+		DriverFile    string   `json:"driver_file"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("probe of %s: %v: %s", d.pythonPath, err, out)
 	}
+	djangoDir := filepath.SplitList(d.pythonPath)[0]
 	for _, f := range got.Files {
-		if !strings.HasPrefix(f, d.pythonPath+string(filepath.Separator)) {
-			t.Fatalf("with PYTHONPATH=%s, %s imports %s: run `make deps`", d.pythonPath, python, f)
+		if !strings.HasPrefix(f, djangoDir+string(filepath.Separator)) {
+			t.Fatalf("with PYTHONPATH=%s, %s imports %s: run `make deps`", d.pythonPath, d.python, f)
 		}
 	}
 	if got.Version != d.series && !strings.HasPrefix(got.Version, d.series+".") {
 		t.Fatalf("the Django in %s is %s, not %s: run `make deps`", d.pythonPath, got.Version, d.series)
 	}
-	return got.Version
+	if dirs := filepath.SplitList(d.pythonPath); len(dirs) > 1 {
+		// The psycopg 3 case: Django must have picked the unpacked psycopg 3.
+		if got.Driver != "psycopg" || !strings.HasPrefix(got.DriverFile, dirs[1]+string(filepath.Separator)) {
+			t.Fatalf("with PYTHONPATH=%s, %s's Django imports %s from %s, not psycopg from %s: run `make deps`", d.pythonPath, d.python, got.Driver, got.DriverFile, dirs[1])
+		}
+	} else if got.Driver != "psycopg2" {
+		t.Fatalf("with PYTHONPATH=%s, %s's Django imports %s, not the system's psycopg2", d.pythonPath, d.python, got.Driver)
+	}
+	return got.Version, got.Driver + " " + got.DriverVersion
 }
 
 // djangoEnv is baseEnv with d's Django first on PYTHONPATH.
@@ -126,20 +175,21 @@ func djangoEnv(d extraDjango, dbURL string) []string {
 	return append(baseEnv(dbURL), "PYTHONPATH="+d.pythonPath)
 }
 
-// djangoSource is newSource with d's Django: the same interpreter, PYTHONPATH in Source.Env.
-func djangoSource(t testing.TB, python string, d extraDjango, dir, dbURL string) *Source {
+// djangoSource is newSource with d's Django: d's interpreter, PYTHONPATH in Source.Env.
+func djangoSource(t testing.TB, d extraDjango, dir, dbURL string) *Source {
 	s := newSource(t, dir, dbURL)
-	s.Python = python
+	s.Python = d.python
 	s.Env = djangoEnv(d, dbURL)
 	return s
 }
 
 // useDjango makes the manage.py helpers of main_test.go (manage, baseline, compareWithSqlmigrate)
-// run d's Django until the end of t: ZDCD_PYTHON becomes a wrapper setting PYTHONPATH.
-func useDjango(t *testing.T, python string, d extraDjango) {
+// run d's Django until the end of t: ZDCD_PYTHON becomes a wrapper setting PYTHONPATH and running
+// d's interpreter.
+func useDjango(t *testing.T, d extraDjango) {
 	t.Helper()
 	wrapper := filepath.Join(t.TempDir(), "python")
-	script := "#!/bin/sh\nPYTHONPATH=" + shellQuote(d.pythonPath) + "\nexport PYTHONPATH\nexec " + shellQuote(python) + ` "$@"` + "\n"
+	script := "#!/bin/sh\nPYTHONPATH=" + shellQuote(d.pythonPath) + "\nexport PYTHONPATH\nexec " + shellQuote(d.python) + ` "$@"` + "\n"
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +198,9 @@ func useDjango(t *testing.T, python string, d extraDjango) {
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// TestPlanOtherDjangoVersions plans the sample project with every extra Django and compares with
-// the system's Django and with each one's own sqlmigrate; then exercises what only newer Djangos
-// have: 4.2's operations, 5.0's db_default.
+// TestPlanOtherDjangoVersions plans the sample project with every extra Django (and driver) and
+// compares with the system's Django and with each one's own sqlmigrate; then exercises what only
+// newer Djangos have: 4.2's operations, 5.0's db_default.
 func TestPlanOtherDjangoVersions(t *testing.T) {
 	python := testPython()
 	djangos := extraDjangos(t, python)
@@ -165,8 +215,8 @@ func TestPlanOtherDjangoVersions(t *testing.T) {
 	}
 
 	for _, d := range djangos {
-		t.Run("Django "+d.version, func(t *testing.T) {
-			useDjango(t, python, d)
+		t.Run(d.String(), func(t *testing.T) {
+			useDjango(t, d)
 			if d.version == ref.DjangoVersion {
 				t.Errorf("the system's Django is %s too: the comparison proves nothing", d.version)
 			}
@@ -180,8 +230,11 @@ func TestPlanOtherDjangoVersions(t *testing.T) {
 					t.Fatalf("manage.py runs Django %s, want %s", v, d.version)
 				}
 				baseline(t, dir, db) // with this Django's manage.py
-				p := mustPlan(t, djangoSource(t, python, d, dir, db))
+				p := mustPlan(t, djangoSource(t, d, dir, db))
 				reported = p.DjangoVersion
+				if p.Python != d.python {
+					t.Errorf("python = %q, want %q", p.Python, d.python)
+				}
 				if p.DjangoVersion != d.version {
 					t.Errorf("django_version = %q, want %q (the Django in %s)", p.DjangoVersion, d.version, d.pythonPath)
 				}
@@ -194,7 +247,7 @@ func TestPlanOtherDjangoVersions(t *testing.T) {
 			t.Run("sample app on a fresh database", func(t *testing.T) {
 				dir := copySample(t)
 				db := pgtest.NewDatabase(t)
-				p := mustPlan(t, djangoSource(t, python, d, dir, db))
+				p := mustPlan(t, djangoSource(t, d, dir, db))
 				for _, m := range p.Migrations {
 					walkOps(m.Operations, func(op plan.Operation) {
 						if op.SQLError != "" {
@@ -214,7 +267,7 @@ func TestPlanOtherDjangoVersions(t *testing.T) {
 				t.Fatalf("Django %s: the extra Djangos are 4.2 or newer", reported)
 			}
 			t.Run("new operations", func(t *testing.T) {
-				testNewOperations(t, python, d, versionAtLeast(reported, 5, 0))
+				testNewOperations(t, d, versionAtLeast(reported, 5, 0))
 			})
 		})
 	}
@@ -225,9 +278,9 @@ func TestPlanOtherDjangoVersions(t *testing.T) {
 // ";" (see normalizeStatement).
 func comparePlans(t *testing.T, want, got *plan.Plan) {
 	t.Helper()
-	if got.Settings != want.Settings || got.Alias != want.Alias || got.Vendor != want.Vendor || got.Python != want.Python {
-		t.Errorf("settings, alias, vendor, python = %q %q %q %q, want %q %q %q %q", got.Settings, got.Alias, got.Vendor, got.Python,
-			want.Settings, want.Alias, want.Vendor, want.Python)
+	if got.Settings != want.Settings || got.Alias != want.Alias || got.Vendor != want.Vendor {
+		t.Errorf("settings, alias, vendor = %q %q %q, want %q %q %q", got.Settings, got.Alias, got.Vendor,
+			want.Settings, want.Alias, want.Vendor)
 	}
 	if !reflect.DeepEqual(got.Applied, want.Applied) {
 		t.Errorf("applied:\n got %v\nwant %v", keyStrings(got.Applied), keyStrings(want.Applied))
@@ -286,10 +339,19 @@ func normalizeOps(ops []plan.Operation) []plan.Operation {
 	return out
 }
 
+// dropColumnCascade is RemoveField's statement before Django 6.1, which dropped CASCADE from it
+// (ticket #35487, https://github.com/django/django/pull/18209): "ALTER TABLE t DROP COLUMN c
+// CASCADE;".
+var dropColumnCascade = regexp.MustCompile(`^(ALTER TABLE "[^"]+" DROP COLUMN "[^"]+") CASCADE;$`)
+
 // normalizeStatement drops the ";" that Django 3.2's schema editor appends to a statement that
 // already ends with one (a RunSQL string written with its final ";"); Django 4.0 and later do
-// not append it.
+// not append it. It also drops the CASCADE that Djangos before 6.1 put on RemoveField's DROP
+// COLUMN. What each Django really sends is checked against its own sqlmigrate.
 func normalizeStatement(s string) string {
+	if m := dropColumnCascade.FindStringSubmatch(s); m != nil {
+		return m[1] + ";"
+	}
 	if rest, ok := strings.CutSuffix(s, ";"); ok && strings.HasSuffix(strings.TrimRight(rest, " \t\r\n"), ";") {
 		return rest
 	}
@@ -459,11 +521,11 @@ class Migration(migrations.Migration):
 
 // testNewOperations plans the gadgets project after its 0001 with d's Django (the manage.py
 // helpers already run it: useDjango).
-func testNewOperations(t *testing.T, python string, d extraDjango, withDBDefault bool) {
+func testNewOperations(t *testing.T, d extraDjango, withDBDefault bool) {
 	dir := gadgetsProject(t, withDBDefault)
 	db := pgtest.NewDatabase(t)
 	manage(t, dir, db, "migrate", "--noinput", "gadgets", "0001")
-	p := mustPlan(t, djangoSource(t, python, d, dir, db))
+	p := mustPlan(t, djangoSource(t, d, dir, db))
 	want := []string{"gadgets.0002_django42"}
 	if withDBDefault {
 		want = append(want, "gadgets.0003_db_default")

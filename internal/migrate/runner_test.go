@@ -83,6 +83,7 @@ type project struct {
 	dir, url string
 	env      []string
 	db       *pgx.Conn
+	python   string // the interpreter of the plan and the migrate command: testenv.Python() unless a test sets another
 }
 
 // newProject writes the project with 0001_initial plus the given migrations (name → source),
@@ -111,7 +112,7 @@ func newProject(t *testing.T, migs map[string]string) *project {
 		}
 	}
 	url := pgtest.NewDatabase(t)
-	p := &project{dir: dir, url: url, env: []string{
+	p := &project{dir: dir, url: url, python: testenv.Python(), env: []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "DATABASE_URL=" + url,
 	}}
 	cmd := exec.Command(testenv.Python(), "manage.py", "migrate", "app", "0001_initial")
@@ -145,7 +146,7 @@ func (p *project) exec(t *testing.T, c *pgx.Conn, sql string) {
 // does.
 func (p *project) migrations(t *testing.T) []Migration {
 	t.Helper()
-	src := &django.Source{ProjectDir: p.dir, Python: testenv.Python(), Env: p.env}
+	src := &django.Source{ProjectDir: p.dir, Python: p.python, Env: p.env}
 	pl, err := src.Plan(context.Background())
 	if err != nil {
 		t.Fatalf("plan: %v", err)
@@ -157,7 +158,7 @@ func (p *project) runner(log *lineLog) *Runner {
 	return &Runner{
 		ProjectDir:        p.dir,
 		Command:           "python manage.py migrate --noinput",
-		Python:            testenv.Python(),
+		Python:            p.python,
 		Env:               p.env,
 		ConnString:        p.url,
 		LockTimeout:       100 * time.Millisecond,

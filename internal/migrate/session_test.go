@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,9 +26,36 @@ func withAppOptions(t *testing.T, p *project) {
 	}
 }
 
+// appendSettings adds lines to the project's settings.
+func appendSettings(t *testing.T, p *project, lines string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(p.dir, "proj", "settings.py"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(lines); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// djangoCase is a Django the session guard is tried with: the interpreter, the PYTHONPATH that
+// selects the Django (empty: the system's), and, for psycopg 3, its directory on that PYTHONPATH.
+type djangoCase struct {
+	python, pythonPath, psycopg3 string
+	// serverSideBinding sets Django's OPTIONS["server_side_binding"] (psycopg 3 only,
+	// https://docs.djangoproject.com/en/5.2/ref/databases/#server-side-parameters-binding): the
+	// connection's cursors (Django's ServerBindingCursor, which the guard's raw.cursor() gets too)
+	// send the guard's parameters to the server separately, which a SET cannot take
+	// (https://www.psycopg.org/psycopg3/docs/basic/from_pg2.html#server-side-binding).
+	serverSideBinding bool
+}
+
 // djangos are the Djangos the session guard is tried with: the system's (Debian's 3.2 with
-// psycopg2) and the extra ones test/deps.sh unpacks (ZDCD_EXTRA_DJANGO), by PYTHONPATH.
-func djangos(t *testing.T) map[string]string {
+// psycopg2) and the extra ones test/deps.sh unpacks (ZDCD_EXTRA_DJANGO), by PYTHONPATH: 4.2 and
+// 5.2 with psycopg2, and 5.2 and 6.x with psycopg 3 (sid's, under psycopg3/, run by the
+// interpreter test/deps.sh links as psycopg3/python: a Python 3.12+ that sees no psycopg2).
+func djangos(t *testing.T) map[string]djangoCase {
 	t.Helper()
 	root := os.Getenv("ZDCD_EXTRA_DJANGO")
 	if root == "" {
@@ -37,29 +65,84 @@ func djangos(t *testing.T) map[string]string {
 		}
 		root = filepath.Join(home, ".cache", "zdcd", "django")
 	}
-	out := map[string]string{"system": ""}
+	missing := func(what string) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s missing under %s: run `make deps`", what, root)
+		}
+		t.Logf("%s missing under %s (run `make deps`): not tried", what, root)
+	}
+	dist := func(dir string) string { return filepath.Join(dir, "usr", "lib", "python3", "dist-packages") }
+	out := map[string]djangoCase{"system": {python: testenv.Python()}}
 	for _, v := range []string{"4.2", "5.2"} {
-		d := filepath.Join(root, v, "usr", "lib", "python3", "dist-packages")
+		d := dist(filepath.Join(root, v))
 		if _, err := os.Stat(filepath.Join(d, "django")); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("Django %s missing under %s: run `make deps`", v, root)
-			}
-			t.Logf("Django %s missing under %s (run `make deps`): tried with the system's only", v, root)
+			missing("Django " + v)
 			continue
 		}
-		out[v] = d
+		out[v] = djangoCase{python: testenv.Python(), pythonPath: d}
+	}
+	psycopg3, python := dist(filepath.Join(root, "psycopg3")), filepath.Join(root, "psycopg3", "python")
+	if _, err := os.Stat(python); err != nil {
+		missing("psycopg 3 (psycopg3/python)")
+		return out
+	}
+	sixes, _ := filepath.Glob(filepath.Join(root, "6.*"))
+	if len(sixes) == 0 {
+		missing("Django 6.x")
+	}
+	for _, dir := range append([]string{filepath.Join(root, "5.2")}, sixes...) {
+		d := dist(dir)
+		if _, err := os.Stat(filepath.Join(d, "django")); err != nil {
+			continue // reported above
+		}
+		c := djangoCase{python: python, pythonPath: d + string(os.PathListSeparator) + psycopg3, psycopg3: psycopg3}
+		out[filepath.Base(dir)+" psycopg 3"] = c
+		c.serverSideBinding = true
+		out[filepath.Base(dir)+" psycopg 3 server-side binding"] = c
 	}
 	return out
 }
 
+// checkPsycopg3 fails the test unless the migrate command's Django (c's interpreter and
+// PYTHONPATH, the project's settings) connects with psycopg 3 from c.psycopg3: Django's backend
+// imports psycopg when it can, psycopg2 only otherwise
+// (https://github.com/django/django/blob/stable/5.2.x/django/db/backends/postgresql/base.py).
+func checkPsycopg3(t *testing.T, p *project, c djangoCase) {
+	t.Helper()
+	cmd := exec.Command(c.python, "-c", `import django
+django.setup()
+from django.db import connection
+connection.ensure_connection()
+raw = type(connection.connection)
+import sys
+print(raw.__module__, sys.modules[raw.__module__.split(".")[0]].__file__)`)
+	cmd.Dir = p.dir
+	cmd.Env = append(append([]string{}, p.env...), "DJANGO_SETTINGS_MODULE=proj.settings")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("probe of the driver: %v\n%s", err, out)
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 || strings.Split(f[0], ".")[0] != "psycopg" || !strings.HasPrefix(f[1], c.psycopg3+string(filepath.Separator)) {
+		t.Fatalf("Django connects with %q, want a psycopg 3 connection from %s", strings.TrimSpace(string(out)), c.psycopg3)
+	}
+}
+
 func TestSessionSettingsHoldDespiteAppOptions(t *testing.T) {
-	for name, pythonPath := range djangos(t) {
+	for name, c := range djangos(t) {
 		t.Run(name, func(t *testing.T) {
 			p := newProject(t, map[string]string{"0002_item_note": migration("0001_initial", addNote, true)})
-			if pythonPath != "" {
-				p.env = append(p.env, "PYTHONPATH="+pythonPath)
+			p.python = c.python
+			if c.pythonPath != "" {
+				p.env = append(p.env, "PYTHONPATH="+c.pythonPath)
 			}
 			withAppOptions(t, p)
+			if c.serverSideBinding {
+				appendSettings(t, p, "DATABASES[\"default\"][\"OPTIONS\"][\"server_side_binding\"] = True\n")
+			}
+			if c.psycopg3 != "" {
+				checkPsycopg3(t, p, c)
+			}
 			migs := p.migrations(t)
 
 			// A long transaction that read app_item: ADD COLUMN's ACCESS EXCLUSIVE waits behind
