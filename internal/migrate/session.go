@@ -322,33 +322,46 @@ func (g *gate) watch(done <-chan struct{}, stop func()) {
 			stop()
 		}
 	}
+	take := func(rep SessionReport) {
+		if why := g.check(rep); why != "" {
+			refuse(why)
+			return
+		}
+		// Only a session of the migrate alias, on zdcd's database, lets the command on: one of
+		// another alias (the app's second database) is verified but does not open the gate.
+		target := rep.Alias == g.r.alias()
+		if !g.probe {
+			g.r.logf("%s", g.describe(rep))
+		}
+		g.mu.Lock()
+		g.verified[rep.PID] = true
+		if g.first == nil && target {
+			g.first = &rep
+		}
+		g.mu.Unlock()
+		switch {
+		case target && g.probe:
+			stop() // the guard has exited; nothing else of the command may run
+		case target:
+			g.release()
+		}
+	}
 	for {
 		select {
 		case <-done:
-			return
+			// The command's output was read to its end before done was closed, but select picks
+			// among ready cases at random: take the reports still queued before returning, or a
+			// report written just before the process exited (the probe's, always) would be lost.
+			for {
+				select {
+				case rep := <-g.reports:
+					take(rep)
+				default:
+					return
+				}
+			}
 		case rep := <-g.reports:
-			if why := g.check(rep); why != "" {
-				refuse(why)
-				continue
-			}
-			// Only a session of the migrate alias, on zdcd's database, lets the command on: one of
-			// another alias (the app's second database) is verified but does not open the gate.
-			target := rep.Alias == g.r.alias()
-			if !g.probe {
-				g.r.logf("%s", g.describe(rep))
-			}
-			g.mu.Lock()
-			g.verified[rep.PID] = true
-			if g.first == nil && target {
-				g.first = &rep
-			}
-			g.mu.Unlock()
-			switch {
-			case target && g.probe:
-				stop() // the guard has exited; nothing else of the command may run
-			case target:
-				g.release()
-			}
+			take(rep)
 		case <-tick.C:
 			if g.conn == nil {
 				continue

@@ -197,3 +197,21 @@ func TestFromPlanSampleApp(t *testing.T) {
 		})
 	}
 }
+
+// A report queued when the command's output ends (the probe's: the guard writes it and exits at
+// once) is taken even though done is already closed: watch's select would otherwise pick done
+// about half the time and the pre-flight would call a verified command unverified.
+func TestGateWatchTakesQueuedReportsAtDone(t *testing.T) {
+	want := map[string]string{"lock_timeout": "100ms", "statement_timeout": "30min", "application_name": "zdcd-migrate"}
+	for i := 0; i < 200; i++ {
+		g := &gate{r: &Runner{}, want: want, probe: true, reports: make(chan SessionReport, 16), verified: map[int]bool{}}
+		g.reports <- SessionReport{PID: 42, Alias: "default", After: want, OK: true}
+		done := make(chan struct{})
+		close(done)
+		stopped := false
+		g.watch(done, func() { stopped = true })
+		if g.first == nil || g.first.PID != 42 || !stopped {
+			t.Fatalf("run %d: the queued report was not taken (first=%v, stopped=%v)", i, g.first, stopped)
+		}
+	}
+}
