@@ -292,3 +292,9 @@ func treeHash(dir string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// SlugDir is the directory holding slug id's files: where a one-off dyno of a release runs
+// (`heroku run`, a Scheduler job), as /app on Heroku.
+func (s *Server) SlugDir(id string) string {
+	return filepath.Join(s.opts.StateDir, "slugs", id)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 )
 
 // zdcd runs zdcd-release on the demo's machine against the app's database, as
@@ -23,10 +24,14 @@ func (d *demo) zdcd(args ...string) (string, error) {
 }
 
 // scheduler runs zdcd-release as a Heroku Scheduler job does: a one-off dyno of the live
-// release, with the app's config vars.
+// release (its slug's files as the working directory, /app on Heroku; the release dyno's PATH,
+// with the python that runs the app), with the app's config vars. The nightly pre-flight runs the
+// migrate command there.
 func (d *demo) scheduler(args ...string) (string, error) {
 	cmd := exec.Command(d.binary, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + d.tmp, "NO_COLOR=1", "DYNO=scheduler.1",
+	cmd.Dir = d.fake.SlugDir(d.current().SlugID)
+	path := filepath.Join(d.tmp, "bin") + string(os.PathListSeparator) + os.Getenv("PATH")
+	cmd.Env = []string{"PATH=" + path, "HOME=" + d.tmp, "NO_COLOR=1", "DYNO=scheduler.1",
 		"DATABASE_URL=" + d.dbURL, "HEROKU_APP_NAME=" + appName, "HEROKU_API_KEY=" + d.token,
 		"ZDCD_PLATFORM_API_URL=" + d.apiURL, "ZDCD_DATA_API_URL=" + d.apiURL, "ZDCD_API_POLL_INTERVAL=200ms"}
 	var out bytes.Buffer
