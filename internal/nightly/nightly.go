@@ -705,9 +705,7 @@ func (f *Flow) dynosDown(ctx context.Context, rel heroku.Release, cause error) e
 	}
 	f.st.restored = true
 	if mine != nil {
-		if err := f.Ledger.Put(rctx, mine); err != nil {
-			f.detail("warning: could not rewrite this run in the ledger after the restore: %v", err)
-		}
+		f.j.Write(rctx, "rewrite this run after the restore", func(ctx context.Context) error { return f.Ledger.Put(ctx, mine) })
 		f.step(rctx, journal.StepRestore, started, true, "backup "+d.BackupID+" restored")
 	}
 	f.revoke(rctx) // the restore brought them back unconsumed

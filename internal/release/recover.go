@@ -75,9 +75,9 @@ func (f *Flow) recover(ctx context.Context, runErr error) error {
 	if err != nil {
 		return f.humanMustAct(rctx, runErr, appState{}, "the database's applied migrations cannot be read ("+err.Error()+"), so whether it changed is unknown", nil)
 	}
-	if err := f.Ledger.RecordApplied(rctx, f.runID, f.before, after); err != nil {
-		f.say("warning: could not record the applied migrations in the ledger: %v", err)
-	}
+	f.journal().Write(rctx, "record the applied migrations", func(ctx context.Context) error {
+		return f.Ledger.RecordApplied(ctx, f.runID, f.before, after)
+	})
 	applied := plan.Minus(after, f.before)
 	touched := append([]plan.MigrationKey(nil), applied...)
 	if k, ok := f.inFlight(after); ok {
@@ -248,9 +248,8 @@ func (f *Flow) rewriteLedger(ctx context.Context, applied []plan.MigrationKey) {
 		return
 	}
 	f.restored.Before, f.restored.After = f.before, applied
-	if err := f.Ledger.Put(ctx, f.restored); err != nil {
-		f.say("warning: could not rewrite this run in the ledger after the restore: %v", err)
-	}
+	d := f.restored
+	f.journal().Write(ctx, "rewrite this run after the restore", func(ctx context.Context) error { return f.Ledger.Put(ctx, d) })
 	// The restore also brought back the nightly approvals this run had consumed.
 	f.consumeNightly(ctx)
 }

@@ -337,9 +337,9 @@ func (f *Flow) consumeNightly(ctx context.Context) {
 	if len(ids) == 0 {
 		return
 	}
-	if err := f.Ledger.ConsumeApprovals(ctx, ids, f.runID); err != nil {
-		f.say("warning: could not mark the nightly approvals used: %v", err)
-	}
+	f.journal().Write(ctx, "mark the nightly approvals used", func(ctx context.Context) error {
+		return f.Ledger.ConsumeApprovals(ctx, ids, f.runID)
+	})
 }
 
 // refuse records the refusal and says how to ship the plan.
