@@ -18,16 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/zdcd/zdcd/internal/config"
-	"github.com/zdcd/zdcd/internal/release"
-)
-
-// Exit codes, the same for every command (DESIGN.md).
-const (
-	ExitOK             = 0 // done: nothing pending, everything applied, or (check) everything safe
-	ExitRefused        = 1 // unsafe migrations pending and not approved; nothing changed
-	ExitUsage          = 2 // usage or configuration error; nothing changed
-	ExitFailed         = 3 // a migration failed; the database is consistent
-	ExitRecoveryFailed = 4 // recovery failed: a human must act
+	"github.com/zdcd/zdcd/internal/journal"
 )
 
 // IO is where a command reads and writes; the report goes to Out, logs and errors to Err.
@@ -91,7 +82,7 @@ func Main(args []string, io IO) int {
 	defer stop()
 	if len(args) < 2 {
 		usage(io.Err)
-		return ExitUsage
+		return journal.ExitUsage
 	}
 	// Every byte zdcd writes — reports, logs, a child's output passed through, the final error
 	// line — goes through one redactor built from the environment's secrets (SECURITY.md).
@@ -104,7 +95,7 @@ func Main(args []string, io IO) int {
 	switch name {
 	case "help", "-h", "--help":
 		usage(io.Out)
-		return ExitOK
+		return journal.ExitOK
 	case "--version":
 		name = "version"
 	}
@@ -114,7 +105,7 @@ func Main(args []string, io IO) int {
 		}
 	}
 	fmt.Fprintf(io.Err, "zdcd-release: unknown command %q: run `zdcd-release help` for the list\n", name)
-	return ExitUsage
+	return journal.ExitUsage
 }
 
 func usage(w io.Writer) {
@@ -139,7 +130,7 @@ var errRefused = errors.New("refused: unsafe migrations pending")
 // longer be recognised), and returns its exit code.
 func exit(w io.Writer, red *config.Redactor, err error) int {
 	if err == nil {
-		return ExitOK
+		return journal.ExitOK
 	}
 	code := exitCode(err)
 	var several config.Errors
@@ -200,16 +191,16 @@ func shortenQuoted(s string) string {
 // a usage or configuration problem that changed nothing: 2. The release flow brings its own
 // typed errors for 3 and 4.
 func exitCode(err error) int {
-	var rel *release.Error
+	var exit *journal.Error
 	switch {
-	case errors.As(err, &rel):
-		return rel.Code
+	case errors.As(err, &exit):
+		return exit.Code
 	case errors.Is(err, flag.ErrHelp):
-		return ExitOK
+		return journal.ExitOK
 	case errors.Is(err, errRefused):
-		return ExitRefused
+		return journal.ExitRefused
 	default:
-		return ExitUsage
+		return journal.ExitUsage
 	}
 }
 

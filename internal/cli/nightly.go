@@ -7,6 +7,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/nightly"
@@ -51,7 +52,7 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	// The window needs maintenance mode: on Fir, stop before the database and the ledger. Exit 2:
 	// this Scheduler job cannot work on this app whatever is pending, a setup to change.
 	if gen := release.ReadGeneration(ctx, hc, cfg.AppName, io.Out, release.FirNightly); gen.Fir() {
-		return &release.Error{Code: ExitUsage, Err: fmt.Errorf("nightly: %s runs on Heroku's Fir generation, which has no maintenance mode, so the nightly window cannot open; nothing was done. Remove this Scheduler job, and ship unsafe migrations as backward-compatible steps (zdcd-release explain <rule>)", cfg.AppName)}
+		return journal.Exit(journal.ExitUsage, fmt.Errorf("nightly: %s runs on Heroku's Fir generation, which has no maintenance mode, so the nightly window cannot open; nothing was done. Remove this Scheduler job, and ship unsafe migrations as backward-compatible steps (zdcd-release explain <rule>)", cfg.AppName))
 	}
 	s, err := openSession(ctx, cfg)
 	if err != nil {

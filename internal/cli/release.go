@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	stdio "io"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/pgbackup"
@@ -152,8 +152,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 // unset) once the run is over: the dump is needed only while the run may restore it. It is kept
 // when a human must act (exit 4), whose instructions name it.
 func removeBackupDir(dir string, runErr error, out stdio.Writer) {
-	var rel *release.Error
-	if errors.As(runErr, &rel) && rel.Code == release.ExitRecoveryFailed {
+	if code, ok := journal.Code(runErr); ok && code == journal.ExitRecoveryFailed {
 		fmt.Fprintf(out, "-----> The backup stays in %s for the recovery by hand; delete it afterwards.\n", dir)
 		return
 	}

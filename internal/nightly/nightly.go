@@ -53,17 +53,10 @@ import (
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
-	"github.com/zdcd/zdcd/internal/release"
-)
-
-// Exit codes of DESIGN.md.
-const (
-	ExitOK             = 0
-	ExitUsage          = 2
-	ExitFailed         = 3
-	ExitRecoveryFailed = 4
+	"github.com/zdcd/zdcd/internal/window"
 )
 
 // ApprovedBy is who the ledger's nightly approvals name.
@@ -77,15 +70,13 @@ const (
 	// DefaultDynoTimeout bounds the wait for the new release's dynos (capped by the release
 	// timeout).
 	DefaultDynoTimeout = 10 * time.Minute
-	// DefaultRecoveryTimeout bounds the recovery, on a context of its own.
-	DefaultRecoveryTimeout = release.DefaultRecoveryTimeout
 	// outputGrace is how long the release output may take to drain after the release is over.
 	outputGrace = 15 * time.Second
 )
 
 // Platform is the part of the Platform API the nightly run uses (*heroku.Client).
 type Platform interface {
-	release.Platform
+	window.Platform
 	Releases(ctx context.Context, app string, max int) ([]heroku.Release, error)
 	ReleaseInfo(ctx context.Context, app, release string) (heroku.Release, error)
 	CreateRelease(ctx context.Context, app, slugID, description string) (heroku.Release, error)
@@ -139,7 +130,7 @@ type Flow struct {
 	// DynoTimeout bounds the wait for the dynos (default DefaultDynoTimeout, at most
 	// Config.NightlyReleaseTimeout).
 	DynoTimeout time.Duration
-	// RecoveryTimeout bounds the recovery (default DefaultRecoveryTimeout).
+	// RecoveryTimeout bounds the recovery (default journal.DefaultRecoveryTimeout).
 	RecoveryTimeout time.Duration
 	// Preflight runs the migrate command in probe mode (migrate.Runner.ProbeCommand) before
 	// maintenance mode is switched on; nil: no pre-flight. Its error wraps
@@ -147,16 +138,15 @@ type Flow struct {
 	Preflight func(ctx context.Context) error
 
 	runID int64
+	j     *journal.Journal
 	st    state
 }
 
 // state is what the run did to the app, for recovery and for the statement when a human must act.
 type state struct {
 	app string
-	// wasOn: maintenance mode was on before the run; maintenanceOn: the run switched it on.
-	wasOn, maintenanceOn bool
-	// stopped are the process types scaled to 0, with their quantity before.
-	stopped map[string]int
+	// win is the maintenance window: what the run switched on and stopped.
+	win *window.Window
 	// refused is the refusal deployed; previous the release live before.
 	refused  ledger.Run
 	previous heroku.Release
@@ -196,9 +186,10 @@ func InWindow(cfg *config.Config, now time.Time) (bool, string) {
 		w, now.In(w.Location).Format("2006-01-02 15:04 MST"))
 }
 
-// Run runs the nightly flow. The error is a *release.Error carrying the exit code, or nil (exit 0).
+// Run runs the nightly flow. The error is a *journal.Error carrying the exit code, or nil (exit 0).
 func (f *Flow) Run(ctx context.Context) error {
-	f.st = state{app: f.Config.AppName, stopped: map[string]int{}}
+	f.j = &journal.Journal{Ledger: f.Ledger, Out: f.Out, Now: f.Now}
+	f.st = state{app: f.Config.AppName, win: window.New(f.Platform, f.Config.AppName, f.j, f.Out)}
 	if ok, line := InWindow(f.Config, f.now()); !ok {
 		fmt.Fprintln(f.Out, line)
 		return nil
@@ -206,7 +197,7 @@ func (f *Flow) Run(ctx context.Context) error {
 
 	unlock, err := f.Lock(ctx)
 	if err != nil {
-		return &release.Error{Code: ExitFailed, Err: fmt.Errorf("nightly: %w", err)}
+		return journal.Exit(journal.ExitFailed, fmt.Errorf("nightly: %w", err))
 	}
 	locked := true
 	defer func() {
@@ -219,8 +210,9 @@ func (f *Flow) Run(ctx context.Context) error {
 	info.Command = ledger.CommandNightly
 	info.AppName = f.Config.AppName
 	if f.runID, err = f.Ledger.StartRun(ctx, info); err != nil {
-		return &release.Error{Code: ExitFailed, Err: fmt.Errorf("ledger: start the run: %w", err)}
+		return journal.Exit(journal.ExitFailed, fmt.Errorf("ledger: start the run: %w", err))
 	}
+	f.j.RunID = f.runID
 	if n, err := f.Ledger.FinishAbandoned(ctx, f.runID); err != nil {
 		f.detail("warning: could not close abandoned runs in the ledger: %v", err)
 	} else if n > 0 {
@@ -230,26 +222,26 @@ func (f *Flow) Run(ctx context.Context) error {
 	// 1. What waits for the window.
 	started := f.now()
 	refused, detail, err := f.pending(ctx)
-	f.step(ctx, "find-refused", started, err == nil, refusedText(refused, err))
+	f.step(ctx, journal.StepFindRefused, started, err == nil, refusedText(refused, err))
 	if err != nil {
-		return f.finish(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("find the refused release: %w; nothing was changed", err))
+		return f.finish(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("find the refused release: %w; nothing was changed", err))
 	}
 	if refused == nil {
 		fmt.Fprintln(f.Out, "Nothing to deploy tonight: no refused release waits for the nightly window.")
-		return f.finish(ctx, ledger.OutcomeNothingPending, ExitOK, nil)
+		return f.finish(ctx, ledger.OutcomeNothingPending, journal.ExitOK, nil)
 	}
 	f.st.refused = *refused
 	unsafe := unsafeMigrations(detail)
 	f.say("Release v%d was refused for unsafe migrations: %s. Deploying it again in the nightly window.", refused.ReleaseVersion, names(unsafe))
 	for _, m := range unsafe {
 		if m.Digest == "" {
-			return f.finish(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("the plan of release v%d was recorded without digests (by an older zdcd-release), so it cannot be approved: deploy it again to record it; nothing was changed", refused.ReleaseVersion))
+			return f.finish(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("the plan of release v%d was recorded without digests (by an older zdcd-release), so it cannot be approved: deploy it again to record it; nothing was changed", refused.ReleaseVersion))
 		}
 	}
 
 	// 2. The release live now: what a rollback goes back to.
 	if f.st.previous, err = f.current(ctx); err != nil {
-		return f.finish(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("read the live release: %w; nothing was changed", err))
+		return f.finish(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("read the live release: %w; nothing was changed", err))
 	}
 
 	// Pre-flight: a migrate command whose session settings zdcd cannot verify would be refused by
@@ -260,53 +252,25 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.say("Pre-flight: checking that the migrate command's sessions run under zdcd's lock_timeout and statement_timeout")
 		started = f.now()
 		err := f.Preflight(ctx)
-		f.step(ctx, "preflight", started, err == nil, errText(err))
+		f.step(ctx, journal.StepPreflight, started, err == nil, errText(err))
 		switch {
 		case errors.Is(err, migrate.ErrSessionUnverified):
 			fmt.Fprintln(f.Out, "Nothing was changed: maintenance mode was not switched on, no dyno was stopped, no release was created.")
-			return f.finish(ctx, ledger.OutcomeFailed, ExitUsage, fmt.Errorf("nightly: refused before anything was touched: %w", err))
+			return f.finish(ctx, ledger.OutcomeFailed, journal.ExitUsage, fmt.Errorf("nightly: refused before anything was touched: %w", err))
 		case err != nil:
-			return f.finish(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("nightly: pre-flight check of the migrate command: %w; nothing was changed", err))
+			return f.finish(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("nightly: pre-flight check of the migrate command: %w; nothing was changed", err))
 		}
 	}
 
 	// 3. Maintenance on, workers stopped.
-	started = f.now()
-	app, err := f.Platform.AppInfo(ctx, f.st.app)
-	if err == nil {
-		f.st.wasOn = app.Maintenance
-		if !app.Maintenance {
-			_, err = f.Platform.SetMaintenance(ctx, f.st.app, true)
-		}
-	}
-	f.step(ctx, "maintenance-on", started, err == nil, errText(err))
-	if err != nil {
-		if !f.st.wasOn && release.MaintenanceOnAnyway(ctx, f.Platform, f.st.app) {
-			f.detail("Maintenance mode may be on although the switch failed (Heroku may have acted): it is switched off again.")
-			f.st.maintenanceOn = true
-		}
-		return f.undo(ctx, fmt.Errorf("maintenance mode could not be switched on: %w", err))
-	}
-	f.st.maintenanceOn = !f.st.wasOn
-	if f.st.wasOn {
-		f.say("Maintenance mode was already on.")
-	} else {
-		f.say("Maintenance mode on.")
-	}
-	started = f.now()
-	err = release.StopWorkers(ctx, f.Platform, f.st.app, f.st.stopped)
-	f.step(ctx, "scale-down", started, err == nil, release.ScaledText(f.st.stopped)+errSuffix(err))
-	if err != nil {
-		return f.undo(ctx, fmt.Errorf("the worker dynos could not be stopped: %w", err))
-	}
-	if len(f.st.stopped) > 0 {
-		f.say("Stopped the worker dynos: %s.", release.ScaledText(f.st.stopped))
+	if err := f.st.win.Open(ctx); err != nil {
+		return f.undo(ctx, err)
 	}
 
 	// 4. Approve exactly the refused plan, for the time the release may take.
 	started = f.now()
 	err = f.approve(ctx, unsafe)
-	f.step(ctx, "approve", started, err == nil, fmt.Sprintf("%d approval(s) of run %d's plan%s", len(f.st.approvals), refused.ID, errSuffix(err)))
+	f.step(ctx, journal.StepApprove, started, err == nil, fmt.Sprintf("%d approval(s) of run %d's plan%s", len(f.st.approvals), refused.ID, errSuffix(err)))
 	if err != nil {
 		return f.undo(ctx, fmt.Errorf("record the approvals: %w", err))
 	}
@@ -321,7 +285,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	desc := fmt.Sprintf("zdcd nightly: re-release of v%d (%s) [run %d]", refused.ReleaseVersion, names(unsafe), f.runID)
 	started = f.now()
 	created, err := f.Platform.CreateRelease(ctx, f.st.app, refused.SlugID, desc)
-	f.step(ctx, "create-release", started, err == nil, createdText(created, err))
+	f.step(ctx, journal.StepCreateRelease, started, err == nil, createdText(created, err))
 	if err != nil {
 		if errors.Is(err, heroku.ErrOutcomeUnknown) {
 			return f.mustAct(ctx, fmt.Errorf("creating the release: %w", err), "Heroku may or may not have created the release of slug "+refused.SlugID+"; `heroku releases --app "+f.st.app+"` shows it")
@@ -351,7 +315,7 @@ func (f *Flow) Run(ctx context.Context) error {
 			if berr := f.bringBack(context.WithoutCancel(ctx)); berr != nil {
 				return f.mustAct(ctx, fmt.Errorf("interrupted (SIGTERM) after v%d succeeded: %w", rel.Version, berr), berr.Error())
 			}
-			return f.finish(ctx, ledger.OutcomeInterrupted, ExitFailed, fmt.Errorf("interrupted (SIGTERM) after v%d succeeded, before its dynos were confirmed up; the workers are back and maintenance mode is off: check `heroku ps --app %s`", rel.Version, f.st.app))
+			return f.finish(ctx, ledger.OutcomeInterrupted, journal.ExitFailed, fmt.Errorf("interrupted (SIGTERM) after v%d succeeded, before its dynos were confirmed up; the workers are back and maintenance mode is off: check `heroku ps --app %s`", rel.Version, f.st.app))
 		}
 		return f.dynosDown(ctx, rel, err)
 	}
@@ -361,7 +325,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		return f.mustAct(ctx, err, err.Error())
 	}
 	fmt.Fprintf(f.Out, "Release v%d (the code of v%d) is live with %s applied.\n", rel.Version, refused.ReleaseVersion, names(unsafe))
-	return f.finish(ctx, ledger.OutcomeApplied, ExitOK, nil)
+	return f.finish(ctx, ledger.OutcomeApplied, journal.ExitOK, nil)
 }
 
 // pending finds the newest refusal not superseded whose release Heroku can still release, with its
@@ -499,7 +463,7 @@ func (f *Flow) follow(ctx context.Context, r heroku.Release) (heroku.Release, er
 		}
 		detail += errSuffix(err)
 	}
-	f.step(ctx, "release", started, err == nil && got.Status == heroku.StatusSucceeded, detail)
+	f.step(ctx, journal.StepRelease, started, err == nil && got.Status == heroku.StatusSucceeded, detail)
 	return got, err
 }
 
@@ -579,12 +543,12 @@ func (f *Flow) waitDynos(ctx context.Context, r heroku.Release) error {
 				problem = err.Error()
 			}
 			err = fmt.Errorf("the dynos of v%d are not all up after %s: %s", r.Version, bound, problem)
-			f.step(ctx, "dynos", started, false, err.Error())
+			f.step(ctx, journal.StepDynos, started, false, err.Error())
 			return err
 		case <-timer.C:
 		}
 	}
-	f.step(ctx, "dynos", started, true, fmt.Sprintf("every dyno runs v%d and is up", r.Version))
+	f.step(ctx, journal.StepDynos, started, true, fmt.Sprintf("every dyno runs v%d and is up", r.Version))
 	f.say("Every dyno runs v%d and is up.", r.Version)
 	return nil
 }
@@ -623,35 +587,13 @@ func (f *Flow) dynosProblem(ctx context.Context, version int) (string, error) {
 }
 
 // bringBack starts the workers again and switches maintenance mode off (unless it was on before).
-func (f *Flow) bringBack(ctx context.Context) error {
-	started := f.now()
-	err := release.StartWorkers(ctx, f.Platform, f.st.app, f.st.stopped, f.Out)
-	f.step(ctx, "scale-up", started, err == nil, errText(err))
-	if err != nil {
-		return err
-	}
-	if !f.st.maintenanceOn {
-		if f.st.wasOn {
-			f.say("Maintenance mode was on before this run: leaving it on.")
-		}
-		return nil
-	}
-	started = f.now()
-	_, err = f.Platform.SetMaintenance(ctx, f.st.app, false)
-	f.step(ctx, "maintenance-off", started, err == nil, errText(err))
-	if err != nil {
-		return fmt.Errorf("maintenance mode could not be switched off (%v)", err)
-	}
-	f.st.maintenanceOn = false
-	f.say("Maintenance mode off.")
-	return nil
-}
+func (f *Flow) bringBack(ctx context.Context) error { return f.st.win.Close(ctx) }
 
 // recoveryContext is a context of its own for recovery, bounded by RecoveryTimeout.
 func (f *Flow) recoveryContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	t := f.RecoveryTimeout
 	if t <= 0 {
-		t = DefaultRecoveryTimeout
+		t = journal.DefaultRecoveryTimeout
 	}
 	return context.WithTimeout(context.WithoutCancel(ctx), t)
 }
@@ -672,7 +614,7 @@ func (f *Flow) undo(ctx context.Context, cause error) error {
 	if ctx.Err() != nil {
 		outcome = ledger.OutcomeInterrupted
 	}
-	return f.finish(rctx, outcome, ExitFailed, fmt.Errorf("%w; nothing was released, the database is unchanged%s", cause, f.where()))
+	return f.finish(rctx, outcome, journal.ExitFailed, fmt.Errorf("%w; nothing was released, the database is unchanged%s", cause, f.where()))
 }
 
 // revoke withdraws the nightly approvals the release did not consume.
@@ -726,7 +668,7 @@ func (f *Flow) releaseFailed(ctx context.Context, rel heroku.Release) error {
 	if err := f.bringBack(rctx); err != nil {
 		return f.mustAct(rctx, fmt.Errorf("v%d %s", rel.Version, rel.Status), err.Error())
 	}
-	return f.finish(rctx, outcome, ExitFailed, fmt.Errorf("the re-release of v%d (v%d) failed: %s; v%d stays live%s", f.st.refused.ReleaseVersion, rel.Version, what, f.st.previous.Version, f.where()))
+	return f.finish(rctx, outcome, journal.ExitFailed, fmt.Errorf("the re-release of v%d (v%d) failed: %s; v%d stays live%s", f.st.refused.ReleaseVersion, rel.Version, what, f.st.previous.Version, f.where()))
 }
 
 // dynosDown undoes a release that went live but whose dynos did not come up: restore the backup
@@ -753,7 +695,7 @@ func (f *Flow) dynosDown(ctx context.Context, rel heroku.Release, cause error) e
 	f.say("Restoring backup %s", d.BackupID)
 	started := f.now()
 	err = f.Restorer.Restore(rctx, d.BackupID)
-	f.step(rctx, "restore", started, err == nil, errText(err))
+	f.step(rctx, journal.StepRestore, started, err == nil, errText(err))
 	if still := (*heroku.StillRunningError)(nil); errors.As(err, &still) {
 		// Not failed: Heroku goes on restoring after this run's bound.
 		return f.mustAct(ctx, cause, fmt.Sprintf("the restore of backup %s did not finish within this run's recovery bound and has not failed: %v; wait for it to say Completed before anything else", d.BackupID, err))
@@ -763,16 +705,14 @@ func (f *Flow) dynosDown(ctx context.Context, rel heroku.Release, cause error) e
 	}
 	f.st.restored = true
 	if mine != nil {
-		if err := f.Ledger.Put(rctx, mine); err != nil {
-			f.detail("warning: could not rewrite this run in the ledger after the restore: %v", err)
-		}
-		f.step(rctx, "restore", started, true, "backup "+d.BackupID+" restored")
+		f.j.Write(rctx, "rewrite this run after the restore", func(ctx context.Context) error { return f.Ledger.Put(ctx, mine) })
+		f.step(rctx, journal.StepRestore, started, true, "backup "+d.BackupID+" restored")
 	}
 	f.revoke(rctx) // the restore brought them back unconsumed
 
 	started = f.now()
 	rb, err := f.Platform.Rollback(rctx, f.st.app, fmt.Sprint(f.st.previous.Version))
-	f.step(rctx, "rollback", started, err == nil, createdText(rb, err))
+	f.step(rctx, journal.StepRollback, started, err == nil, createdText(rb, err))
 	if err != nil {
 		return f.mustAct(rctx, cause, fmt.Sprintf("the rollback to v%d failed (%v)", f.st.previous.Version, err))
 	}
@@ -790,7 +730,7 @@ func (f *Flow) dynosDown(ctx context.Context, rel heroku.Release, cause error) e
 	if err := f.bringBack(rctx); err != nil {
 		return f.mustAct(rctx, cause, err.Error())
 	}
-	return f.finish(rctx, ledger.OutcomeRestored, ExitFailed, fmt.Errorf("%w; backup %s restored and rolled back to the code of v%d (v%d)%s", cause, d.BackupID, f.st.previous.Version, rb.Version, f.where()))
+	return f.finish(rctx, ledger.OutcomeRestored, journal.ExitFailed, fmt.Errorf("%w; backup %s restored and rolled back to the code of v%d (v%d)%s", cause, d.BackupID, f.st.previous.Version, rb.Version, f.where()))
 }
 
 // interruptedDuringRelease: SIGTERM while the release phase runs. It cannot be stopped, and it may
@@ -806,7 +746,7 @@ func (f *Flow) interruptedDuringRelease(ctx context.Context, cause error) error 
 			if err := f.bringBack(rctx); err != nil {
 				return f.mustAct(rctx, cause, err.Error())
 			}
-			return f.finish(rctx, ledger.OutcomeInterrupted, ExitFailed, fmt.Errorf("interrupted (SIGTERM) after v%d succeeded, before its dynos were confirmed up; the workers are back%s: check `heroku ps --app %s`", r.Version, f.where(), f.st.app))
+			return f.finish(rctx, ledger.OutcomeInterrupted, journal.ExitFailed, fmt.Errorf("interrupted (SIGTERM) after v%d succeeded, before its dynos were confirmed up; the workers are back%s: check `heroku ps --app %s`", r.Version, f.where(), f.st.app))
 		}
 		return f.releaseFailed(ctx, r)
 	}
@@ -816,7 +756,7 @@ func (f *Flow) interruptedDuringRelease(ctx context.Context, cause error) error 
 
 // where says the app's state at the end of a run that brought it back.
 func (f *Flow) where() string {
-	if f.st.wasOn {
+	if f.st.win.WasOn {
 		return "; maintenance mode is on, as it was before this run"
 	}
 	return "; the app is out of maintenance"
@@ -827,81 +767,70 @@ func (f *Flow) where() string {
 func (f *Flow) mustAct(ctx context.Context, cause error, problem string) error {
 	rctx, cancel := f.recoveryContext(ctx)
 	defer cancel()
+	s := journal.Statement{Flow: "NIGHTLY", Problem: problem, RunID: f.runID,
+		Facts:    []journal.Fact{{Label: "Release", Text: f.releaseState()}, {Label: "Database", Text: f.databaseState()}},
+		Commands: f.finishCommands()}
+	s.Facts = append(s.Facts, f.st.win.Facts("maintenance mode is off")...)
+	s.Print(f.Out)
+	err := fmt.Errorf("nightly recovery failed, a human must act: %s (after: %v)", problem, cause)
+	return f.finish(rctx, ledger.OutcomeRecoveryFailed, journal.ExitRecoveryFailed, err)
+}
+
+// releaseState is the Release line of the statement.
+func (f *Flow) releaseState() string {
 	st := &f.st
-	app := st.app
-	w := f.Out
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "!!!!!! NIGHTLY RECOVERY FAILED: a human must act.")
-	fmt.Fprintf(w, "  Problem:   %s.\n", problem)
 	switch {
 	case st.created == nil:
-		fmt.Fprintf(w, "  Release:   no release was created; v%d is live.\n", st.previous.Version)
+		return fmt.Sprintf("no release was created; v%d is live.", st.previous.Version)
 	case st.rolledBack != nil:
-		fmt.Fprintf(w, "  Release:   v%d (re-release of v%d) went live; rollback v%d to the code of v%d was created.\n", st.created.Version, st.refused.ReleaseVersion, st.rolledBack.Version, st.previous.Version)
+		return fmt.Sprintf("v%d (re-release of v%d) went live; rollback v%d to the code of v%d was created.", st.created.Version, st.refused.ReleaseVersion, st.rolledBack.Version, st.previous.Version)
 	case st.live:
-		fmt.Fprintf(w, "  Release:   v%d (re-release of v%d) is live; v%d was live before.\n", st.created.Version, st.refused.ReleaseVersion, st.previous.Version)
-	default:
-		fmt.Fprintf(w, "  Release:   v%d (re-release of v%d) was created; `heroku releases:info v%d --app %s` says whether it is over (a failed release never goes live: v%d stays).\n", st.created.Version, st.refused.ReleaseVersion, st.created.Version, app, st.previous.Version)
+		return fmt.Sprintf("v%d (re-release of v%d) is live; v%d was live before.", st.created.Version, st.refused.ReleaseVersion, st.previous.Version)
 	}
+	return fmt.Sprintf("v%d (re-release of v%d) was created; `heroku releases:info v%d --app %s` says whether it is over (a failed release never goes live: v%d stays).", st.created.Version, st.refused.ReleaseVersion, st.created.Version, st.app, st.previous.Version)
+}
+
+// databaseState is the Database line of the statement.
+func (f *Flow) databaseState() string {
+	st := &f.st
 	switch {
 	case st.restored:
-		fmt.Fprintf(w, "  Database:  restored from backup %s (taken by v%d's release phase before migrating).\n", st.backupID, st.created.Version)
+		return fmt.Sprintf("restored from backup %s (taken by v%d's release phase before migrating).", st.backupID, st.created.Version)
 	case st.backupID != "":
-		fmt.Fprintf(w, "  Database:  NOT restored: it holds v%d's migrations; backup %s (taken before them) is the way back.\n", st.created.Version, st.backupID)
+		return fmt.Sprintf("NOT restored: it holds v%d's migrations; backup %s (taken before them) is the way back.", st.created.Version, st.backupID)
 	case st.live:
-		fmt.Fprintf(w, "  Database:  holds v%d's migrations (the release succeeded).\n", st.created.Version)
+		return fmt.Sprintf("holds v%d's migrations (the release succeeded).", st.created.Version)
 	case st.created != nil:
-		fmt.Fprintf(w, "  Database:  in the hands of v%d's release phase (it restores its own backup if a migration fails); `zdcd-release history` shows its run.\n", st.created.Version)
-	default:
-		fmt.Fprintln(w, "  Database:  unchanged.")
+		return fmt.Sprintf("in the hands of v%d's release phase (it restores its own backup if a migration fails); `zdcd-release history` shows its run.", st.created.Version)
 	}
-	release.WriteAppState(w, st.maintenanceOn, st.wasOn, st.stopped, "maintenance mode is off")
-	fmt.Fprintln(w, "  To finish by hand:")
+	return "unchanged."
+}
+
+// finishCommands are the statement's commands: wait for the release, restore, roll back, then
+// close the window by hand.
+func (f *Flow) finishCommands() []string {
+	st := &f.st
+	var cmds []string
 	if st.created != nil && !st.live && st.rolledBack == nil && !st.restored {
-		fmt.Fprintf(w, "    heroku releases:info v%d --app %s   # wait until it is no longer pending\n", st.created.Version, app)
+		cmds = append(cmds, fmt.Sprintf("heroku releases:info v%d --app %s   # wait until it is no longer pending", st.created.Version, st.app))
 	}
 	if st.backupID != "" && !st.restored {
-		fmt.Fprintf(w, "    %s\n", f.Restorer.RestoreCommand(st.backupID))
+		cmds = append(cmds, f.Restorer.RestoreCommand(st.backupID))
 	}
 	if st.live && st.rolledBack == nil && (st.backupID != "" || st.restored) {
-		fmt.Fprintf(w, "    heroku rollback v%d --app %s\n", st.previous.Version, app)
+		cmds = append(cmds, fmt.Sprintf("heroku rollback v%d --app %s", st.previous.Version, st.app))
 	}
-	for _, c := range release.ScaleCommands(app, st.stopped) {
-		fmt.Fprintf(w, "    %s\n", c)
-	}
-	if st.maintenanceOn {
-		fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", app)
-	}
-	fmt.Fprintf(w, "  Then: `zdcd-release history %d` shows this run.\n", f.runID)
-	err := fmt.Errorf("nightly recovery failed, a human must act: %s (after: %v)", problem, cause)
-	return f.finish(rctx, ledger.OutcomeRecoveryFailed, ExitRecoveryFailed, err)
+	return append(cmds, st.win.Commands()...)
 }
 
 // finish records the outcome and returns the run's error (nil for exit 0).
 func (f *Flow) finish(ctx context.Context, outcome ledger.Outcome, code int, err error) error {
-	text := ""
-	if err != nil {
-		text = err.Error()
-	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if ferr := f.Ledger.FinishRun(fctx, f.runID, outcome, code, text); ferr != nil {
-		f.detail("warning: could not record the outcome in the ledger: %v", ferr)
-	}
-	if err == nil {
-		return nil
-	}
-	return &release.Error{Code: code, Err: err}
+	return f.j.Finish(ctx, outcome, code, err)
 }
 
-// step records a timed step; a ledger failure is only a warning.
-func (f *Flow) step(ctx context.Context, name string, started time.Time, ok bool, detail string) {
-	s := ledger.Step{Name: name, Started: started, Finished: f.now(), OK: ok, Detail: detail}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := f.Ledger.RecordStep(sctx, f.runID, s); err != nil {
-		f.detail("warning: could not record step %s in the ledger: %v", name, err)
-	}
+// step records a timed step.
+func (f *Flow) step(ctx context.Context, s journal.Step, started time.Time, ok bool, detail string) {
+	f.j.Step(ctx, s, started, ok, detail)
 }
 
 func unsafeMigrations(d *ledger.Detail) []ledger.Migration {
@@ -945,19 +874,9 @@ func createdText(r heroku.Release, err error) string {
 	return fmt.Sprintf("v%d %s", r.Version, r.ID)
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
+func errText(err error) string { return journal.ErrText(err) }
 
-func errSuffix(err error) string {
-	if err == nil {
-		return ""
-	}
-	return "; " + err.Error()
-}
+func errSuffix(err error) string { return journal.ErrSuffix(err) }
 
 func orWord(s, alt string) string {
 	if s == "" {

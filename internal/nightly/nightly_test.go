@@ -13,8 +13,8 @@ import (
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
-	"github.com/zdcd/zdcd/internal/release"
 )
 
 // fakeLedger keeps runs and approvals in memory.
@@ -250,7 +250,7 @@ func newFlow(t *testing.T) *env {
 func (e *env) calls() string { return strings.Join(e.p.calls, ", ") }
 
 func code(err error) int {
-	var ne *release.Error
+	var ne *journal.Error
 	if errors.As(err, &ne) {
 		return ne.Code
 	}
@@ -309,7 +309,7 @@ func TestRunReleaseFailed(t *testing.T) {
 	e.p.result = "failed"
 	e.l.byRelease[6] = &ledger.Detail{Run: ledger.Run{ID: 8, Outcome: ledger.OutcomeRestored, BackupID: "b003"}}
 	err := e.flow.Run(context.Background())
-	if code(err) != ExitFailed || !strings.Contains(err.Error(), "ended restored") {
+	if code(err) != journal.ExitFailed || !strings.Contains(err.Error(), "ended restored") {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	if strings.Contains(e.calls(), "rollback") || e.p.maintenance || e.p.formation["worker"] != 2 {
@@ -325,7 +325,7 @@ func TestRunReleaseRecoveryFailed(t *testing.T) {
 	e.p.result = "failed"
 	e.l.byRelease[6] = &ledger.Detail{Run: ledger.Run{ID: 8, Outcome: ledger.OutcomeRecoveryFailed}}
 	err := e.flow.Run(context.Background())
-	if code(err) != ExitRecoveryFailed {
+	if code(err) != journal.ExitRecoveryFailed {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	// The app is left as the release phase's statement describes: maintenance on, workers stopped.
@@ -341,7 +341,7 @@ func TestRunDynosDownRestoresAndRollsBack(t *testing.T) {
 	e.p.dynosState = "crashed"
 	e.l.details[100] = &ledger.Detail{Run: ledger.Run{ID: 100}}
 	err := e.flow.Run(context.Background())
-	if code(err) != ExitFailed {
+	if code(err) != journal.ExitFailed {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	want := "lock, maintenance true, scale worker=0, unlock, create slug-new, rollback v4, scale worker=2, maintenance false"
@@ -361,7 +361,7 @@ func TestRunDynosDownRestoreFails(t *testing.T) {
 	e.p.dynosState = "crashed"
 	e.r.err = errors.New("restore r004 failed")
 	err := e.flow.Run(context.Background())
-	if code(err) != ExitRecoveryFailed {
+	if code(err) != journal.ExitRecoveryFailed {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	for _, want := range []string{"the restore of backup b003 failed", "v6 (re-release of v5) is live", "heroku pg:backups:restore b003", "heroku rollback v4 --app shop", "heroku ps:scale worker=2 --app shop", "heroku maintenance:off --app shop"} {
@@ -391,7 +391,7 @@ func TestRunSIGTERMDuringRelease(t *testing.T) {
 		}
 	}()
 	err := e.flow.Run(ctx)
-	if code(err) != ExitRecoveryFailed {
+	if code(err) != journal.ExitRecoveryFailed {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	if !e.p.maintenance || e.p.formation["worker"] != 0 {
@@ -425,7 +425,7 @@ func TestRunPollsFailLedgerDecides(t *testing.T) {
 	e.p.liveOnCreate = true // the release phase ends: Heroku makes v6 live, but cannot be asked
 	e.l.byRelease[6].ExitCode = 0
 	err := e.flow.Run(context.Background())
-	if code(err) != ExitOK {
+	if code(err) != journal.ExitOK {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	if !strings.Contains(e.out.String(), "recorded in the ledger (run 8) that it ended applied with exit 0") {
@@ -444,7 +444,7 @@ func TestRunPollsFailLedgerSilent(t *testing.T) {
 	e.p.pollErr = &heroku.APIError{Status: 503, ID: "service_unavailable"}
 	e.l.byRelease[6].Outcome = ""
 	err := e.flow.Run(context.Background())
-	if code(err) != ExitRecoveryFailed {
+	if code(err) != journal.ExitRecoveryFailed {
 		t.Fatalf("Run: %v\n%s", err, e.out)
 	}
 	for _, want := range []string{"the outcome of v6 is unknown", "recorded no outcome in the ledger", "heroku releases:info v6 --app shop", "heroku ps:scale worker=2 --app shop", "heroku maintenance:off --app shop"} {
@@ -473,7 +473,7 @@ func TestRunActedThenFailed(t *testing.T) {
 			e := newFlow(t)
 			tt.setup(e.p)
 			err := e.flow.Run(context.Background())
-			if code(err) != ExitFailed {
+			if code(err) != journal.ExitFailed {
 				t.Fatalf("Run: %v\n%s", err, e.out)
 			}
 			if e.p.maintenance || e.p.formation["worker"] != 2 {

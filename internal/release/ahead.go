@@ -16,6 +16,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/analysis/rules"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -109,8 +110,8 @@ func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
 	started := f.now()
 	prov, err := f.Ledger.Provenance(ctx, AheadKeys(a.Plan.Ahead))
 	if err != nil {
-		f.step(ctx, "schema-ahead", started, false, err.Error())
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed,
+		f.step(ctx, journal.StepSchemaAhead, started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed,
 			fmt.Errorf("the database has %d applied migration(s) this code does not contain, and the ledger cannot say whether the code runs on them: %w; nothing was changed", len(a.Plan.Ahead), err))
 	}
 	// Said in the lines below; not in a.Result, whose report would say it again.
@@ -133,7 +134,7 @@ func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
 		if len(good) > 0 {
 			f.say("Schema ahead of code, but compatible: %s, recorded by the ledger as safe for older code.", describeAhead(good))
 		}
-		f.step(ctx, "schema-ahead", started, true, fmt.Sprintf("%d compatible, %d unknown, %d left behind", len(good), len(unknown), len(behind)))
+		f.step(ctx, journal.StepSchemaAhead, started, true, fmt.Sprintf("%d compatible, %d unknown, %d left behind", len(good), len(unknown), len(behind)))
 		return nil
 	}
 	return f.refuseAhead(ctx, started, judged, bad)
@@ -193,9 +194,9 @@ func (f *Flow) refuseAhead(ctx context.Context, started time.Time, judged, bad [
 	if target > 0 && !f.Generation.Fir() {
 		msg += fmt.Sprintf("; way forward: zdcd-release rollback --to v%d", target)
 	}
-	err := &Error{Code: ExitRefused, Err: fmt.Errorf("%s; nothing was changed", msg)}
-	f.step(ctx, "schema-ahead", started, false, msg)
-	f.finish(ctx, ledger.OutcomeRefused, ExitRefused, err)
+	err := journal.Exit(journal.ExitRefused, fmt.Errorf("%s; nothing was changed", msg))
+	f.step(ctx, journal.StepSchemaAhead, started, false, msg)
+	f.finish(ctx, ledger.OutcomeRefused, journal.ExitRefused, err)
 	// Not a plan the nightly window can ship: approving would not make this code survive.
 	if f.runID != 0 {
 		if serr := f.Ledger.MarkSuperseded(context.WithoutCancel(ctx), f.runID, 0,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -179,8 +180,8 @@ func TestFlowJudgeAhead(t *testing.T) {
 			}
 			a := &Analysed{Plan: &plan.Plan{Ahead: tt.ahead}, Result: &analysis.Result{Safe: true}}
 			err := f.judgeAhead(context.Background(), a)
-			var e *Error
-			if tt.refused != (err != nil) || (err != nil && (!errors.As(err, &e) || e.Code != ExitRefused)) {
+			var e *journal.Error
+			if tt.refused != (err != nil) || (err != nil && (!errors.As(err, &e) || e.Code != journal.ExitRefused)) {
 				t.Fatalf("err = %v, want refused %v\n%s", err, tt.refused, out.String())
 			}
 			for _, w := range tt.want {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -90,8 +91,8 @@ func (f *Flow) refuseOnFir(ctx context.Context) error {
 	fmt.Fprintln(f.Out, "  - or set ZDCD_MAINTENANCE=recovery to apply it under live traffic without maintenance mode: the old")
 	fmt.Fprintln(f.Out, "    release may fail while it runs, and a failure is not restored automatically (exit 4, with the commands).")
 	fmt.Fprintf(f.Out, "Recorded as run %d: `zdcd-release history %d`.\n", f.runID, f.runID)
-	err := &Error{Code: ExitRefused, Err: fmt.Errorf("refused on Fir: %s needs the maintenance window, and Fir apps have no maintenance mode; nothing was changed", plan.JoinKeys(bad))}
-	f.finish(ctx, ledger.OutcomeRefused, ExitRefused, err)
+	err := journal.Exit(journal.ExitRefused, fmt.Errorf("refused on Fir: %s needs the maintenance window, and Fir apps have no maintenance mode; nothing was changed", plan.JoinKeys(bad)))
+	f.finish(ctx, ledger.OutcomeRefused, journal.ExitRefused, err)
 	return err
 }
 

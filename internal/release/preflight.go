@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 )
@@ -42,7 +43,7 @@ func (f *Flow) preflight(ctx context.Context, a *Analysed) error {
 	case res != nil && res.Skipped:
 		detail = "skipped: first deploy"
 	}
-	f.step(ctx, "preflight", started, err == nil, detail)
+	f.step(ctx, journal.StepPreflight, started, err == nil, detail)
 	switch {
 	case err == nil:
 		return nil
@@ -50,9 +51,9 @@ func (f *Flow) preflight(ctx context.Context, a *Analysed) error {
 		fmt.Fprintln(f.Out, "Nothing was changed: no backup, no maintenance mode, no migration; the old release keeps running.")
 		return f.finishFailed(ctx, ledger.OutcomeFailed, 2, fmt.Errorf("refused before anything was touched: %w", err))
 	case ctx.Err() != nil:
-		return f.finishFailed(ctx, ledger.OutcomeInterrupted, ExitFailed, fmt.Errorf("interrupted during the pre-flight check; nothing was changed: %w", err))
+		return f.finishFailed(ctx, ledger.OutcomeInterrupted, journal.ExitFailed, fmt.Errorf("interrupted during the pre-flight check; nothing was changed: %w", err))
 	}
-	return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("pre-flight check of the migrate command failed; nothing was changed: %w", err))
+	return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("pre-flight check of the migrate command failed; nothing was changed: %w", err))
 }
 
 func orWord(s, alt string) string {

@@ -55,27 +55,12 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/window"
 )
-
-// Exit codes of DESIGN.md this package decides (2 comes from configuration errors).
-const (
-	ExitRefused        = 1
-	ExitFailed         = 3
-	ExitRecoveryFailed = 4
-)
-
-// Error ends a release with an exit code. Its message is one line; the log above it says the
-// rest.
-type Error struct {
-	Code int
-	Err  error
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
 
 // Analysed is a judged plan.
 type Analysed struct {
@@ -146,7 +131,7 @@ type Flow struct {
 	Backups  Backuper
 	Migrator Migrator
 	// Platform switches maintenance mode and scales dynos; nil without Heroku credentials.
-	Platform Platform
+	Platform window.Platform
 	// Generation is the app's platform generation, read once by the command (ReadGeneration);
 	// the zero value behaves as Cedar. On Fir there is no maintenance mode (generation.go).
 	Generation heroku.Generation
@@ -170,9 +155,9 @@ type Flow struct {
 
 	runID  int64
 	backup *Backup
-	// window is the app's state while the plan runs behind maintenance mode (window.go); nil
-	// when it does not, or once the app is brought back.
-	window  *appState
+	// window is the maintenance window while the plan runs behind maintenance mode (window.go);
+	// nil when it does not, or once the app is brought back.
+	window  *window.Window
 	result  *analysis.Result
 	pending []plan.MigrationKey
 	before  []plan.MigrationKey
@@ -202,14 +187,14 @@ func (f *Flow) Run(ctx context.Context) error {
 	if err := AcquireLock(ctx, f.DB.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
 		switch {
 		case ctx.Err() != nil:
-			return &Error{Code: ExitFailed, Err: errors.New("interrupted while waiting for the release lock: nothing was changed")}
+			return journal.Exit(journal.ExitFailed, errors.New("interrupted while waiting for the release lock: nothing was changed"))
 		case errors.Is(err, ErrLockBusy):
 			// Recorded only now, finished at once: an unfinished run would be closed as
 			// interrupted by the holder's FinishAbandoned while this one still waited.
 			if id, serr := f.Ledger.StartRun(context.WithoutCancel(ctx), f.Info); serr == nil {
 				f.runID = id
 			}
-			return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
+			return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, err)
 		}
 		return err
 	}
@@ -219,18 +204,18 @@ func (f *Flow) Run(ctx context.Context) error {
 	if err != nil {
 		// Nothing ran yet; the ledger's own error says which write and why (a lock timeout
 		// when another session holds its tables).
-		return &Error{Code: ExitFailed, Err: fmt.Errorf("%w; nothing was changed: retry the release once the ledger is free", err)}
+		return journal.Exit(journal.ExitFailed, fmt.Errorf("%w; nothing was changed: retry the release once the ledger is free", err))
 	}
 	f.runID = id
 	// A migrate command whose zdcd died is not supervised: end its sessions before the dead run
 	// is judged, so that nothing it does from now on is credited to that run (migrate/orphans.go).
 	if pids, err := migrate.TerminateOrphans(ctx, f.DB.Conn, 10*time.Second); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("%w; nothing was changed", err))
+		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("%w; nothing was changed", err))
 	} else if len(pids) > 0 {
 		f.say("Ended %d database session(s) of a migrate command left running by an earlier run (pid %v).", len(pids), pids)
 	}
 	if n, err := f.Ledger.FinishAbandoned(ctx, id); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
+		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, err)
 	} else if n > 0 {
 		f.say("Closed %d earlier run(s) that ended without recording an outcome (dyno killed, or the ledger locked); see `zdcd-release history`.", n)
 	}
@@ -238,11 +223,11 @@ func (f *Flow) Run(ctx context.Context) error {
 	started := f.now()
 	a, err := f.Analyse(ctx, f.ledgerApprovals)
 	if err != nil {
-		f.step(ctx, "plan", started, false, err.Error())
+		f.step(ctx, journal.StepPlan, started, false, err.Error())
 		code := 2
 		if ctx.Err() != nil {
-			code = ExitFailed
-			err = &Error{Code: code, Err: fmt.Errorf("interrupted while planning: nothing was changed")}
+			code = journal.ExitFailed
+			err = journal.Exit(code, fmt.Errorf("interrupted while planning: nothing was changed"))
 		}
 		f.finish(ctx, ledger.OutcomeFailed, code, err)
 		return err
@@ -252,9 +237,9 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.pending = append(f.pending, m.Key())
 	}
 	if err := f.Ledger.RecordPlan(ctx, id, a.Result); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
+		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, err)
 	}
-	f.step(ctx, "plan", started, true, fmt.Sprintf("%d pending, %d unsafe", len(f.pending), a.Result.Unsafe()))
+	f.step(ctx, journal.StepPlan, started, true, fmt.Sprintf("%d pending, %d unsafe", len(f.pending), a.Result.Unsafe()))
 	if err := f.judgeAhead(ctx, a); err != nil {
 		return err
 	}
@@ -265,7 +250,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		return nil
 	}
 	if err := f.Report(f.Out, a.Result); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("write report: %w", err))
+		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("write report: %w", err))
 	}
 	fmt.Fprintln(f.Out)
 	f.reportStale()
@@ -352,9 +337,9 @@ func (f *Flow) consumeNightly(ctx context.Context) {
 	if len(ids) == 0 {
 		return
 	}
-	if err := f.Ledger.ConsumeApprovals(ctx, ids, f.runID); err != nil {
-		f.say("warning: could not mark the nightly approvals used: %v", err)
-	}
+	f.journal().Write(ctx, "mark the nightly approvals used", func(ctx context.Context) error {
+		return f.Ledger.ConsumeApprovals(ctx, ids, f.runID)
+	})
 }
 
 // refuse records the refusal and says how to ship the plan.
@@ -379,8 +364,8 @@ func (f *Flow) refuse(ctx context.Context) error {
 	}
 	fmt.Fprintln(f.Out, "  - or, after review, approve it: ZDCD_ALLOW=app.migration[:rule], or zdcd_exempt in the migration.")
 	fmt.Fprintf(f.Out, "Recorded as run %d: `zdcd-release history %d`.\n", f.runID, f.runID)
-	err := &Error{Code: ExitRefused, Err: fmt.Errorf("refused: %d unsafe migration(s) pending (%s); nothing was changed", len(unsafe), strings.Join(unsafe, ", "))}
-	f.finish(ctx, ledger.OutcomeRefused, ExitRefused, err)
+	err := journal.Exit(journal.ExitRefused, fmt.Errorf("refused: %d unsafe migration(s) pending (%s); nothing was changed", len(unsafe), strings.Join(unsafe, ", ")))
+	f.finish(ctx, ledger.OutcomeRefused, journal.ExitRefused, err)
 	return err
 }
 
@@ -411,34 +396,34 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 	var still *heroku.StillRunningError
 	if err != nil && ctx.Err() == nil && errors.As(err, &still) {
 		// The budget for the forward work ended, not Heroku's backup: it goes on.
-		f.step(ctx, "backup", started, false, err.Error())
+		f.step(ctx, journal.StepBackup, started, false, err.Error())
 		fmt.Fprintf(f.Out, "       It did not fail: Heroku finishes it on its own. No migration ran; the database is untouched.\n")
 		fmt.Fprintf(f.Out, "       Follow it: %s\n", still.Commands()[0])
 		fmt.Fprintf(f.Out, "       Once it has completed, deploy again (heroku releases:retry --app %s): the next backup of a\n", f.Config.AppName)
 		fmt.Fprintf(f.Out, "       database that size needs about as long, so raise ZDCD_RELEASE_DEADLINE (at most 1h on Heroku), or\n")
 		fmt.Fprintf(f.Out, "       with ZDCD_BACKUP=unsafe-only back up only plans the old release may not survive (docs/release.md, Time budget).\n")
-		return f.finishFailed(ctx, ledger.OutcomeInterrupted, ExitFailed,
+		return f.finishFailed(ctx, ledger.OutcomeInterrupted, journal.ExitFailed,
 			fmt.Errorf("the backup did not finish within this release's time budget (%s); no migration ran and nothing was changed: retry the deploy once it has completed: %w", f.budgetText(), err))
 	}
 	if err != nil && ctx.Err() != nil {
-		f.step(ctx, "backup", started, false, err.Error())
-		return f.finishFailed(ctx, ledger.OutcomeInterrupted, ExitFailed,
+		f.step(ctx, journal.StepBackup, started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeInterrupted, journal.ExitFailed,
 			fmt.Errorf("interrupted (SIGTERM) while the backup ran, so no migration ran and nothing was changed (the backup may still finish on its own): %w", err))
 	}
 	if err != nil {
-		f.step(ctx, "backup", started, false, err.Error())
-		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
+		f.step(ctx, journal.StepBackup, started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, journal.ExitFailed,
 			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
 	}
 	if err := f.proveRestorable(ctx, b); err != nil {
-		f.step(ctx, "backup", started, false, err.Error())
-		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, ExitFailed,
+		f.step(ctx, journal.StepBackup, started, false, err.Error())
+		return f.finishFailed(ctx, ledger.OutcomeBackupFailed, journal.ExitFailed,
 			fmt.Errorf("backup failed, so no migration ran and nothing was changed: %w", err))
 	}
 	f.backup = &b
-	f.step(ctx, "backup", started, true, b.ID)
+	f.step(ctx, journal.StepBackup, started, true, b.ID)
 	if err := f.Ledger.RecordBackup(ctx, f.runID, b.ID, b.Location); err != nil {
-		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err)
+		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, err)
 	}
 	f.say("Backup %s done in %s.", b.ID, f.now().Sub(started).Round(time.Millisecond))
 	return nil
@@ -448,7 +433,7 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 	before, err := f.DB.AppliedMigrations(ctx)
 	if err != nil {
-		return f.closeWindow(ctx, f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err))
+		return f.closeWindow(ctx, f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, err))
 	}
 	f.before = before
 	migs, oneAtATime := migrations(a)
@@ -461,7 +446,7 @@ func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
 		// A server restart or a failover ends this session too: the recovery needs it back.
 		f.ensureSession(context.WithoutCancel(ctx), "during the migration")
 	}
-	f.step(ctx, "migrate", started, runErr == nil, summarize(res, runErr))
+	f.step(ctx, journal.StepMigrate, started, runErr == nil, summarize(res, runErr))
 	if res != nil && res.Watchdog.Sessions > 0 {
 		f.say("Watchdog: %d session(s) waited behind the migration (at most %d at once, longest %s).",
 			res.Watchdog.Sessions, res.Watchdog.MaxBlocked, res.Watchdog.LongestWait.Round(time.Millisecond))
@@ -523,41 +508,28 @@ func (f *Flow) incompatible(keys []plan.MigrationKey) []plan.MigrationKey {
 	return out
 }
 
-// step records a timed step (a failure to record is reported, not fatal: the release matters
-// more than its record). After a restore the step also goes into the in-memory copy.
-func (f *Flow) step(ctx context.Context, name string, started time.Time, ok bool, detail string) {
-	s := ledger.Step{Name: name, Started: started, Finished: f.now(), OK: ok, Detail: detail}
-	if f.restored != nil {
-		f.restored.Steps = append(f.restored.Steps, s)
-	}
-	if err := f.Ledger.RecordStep(context.WithoutCancel(ctx), f.runID, s); err != nil {
-		fmt.Fprintf(f.Out, "       warning: could not record step %s in the ledger: %v\n", name, err)
-	}
+// journal is the run's journal: its steps and outcome under the one policy for ledger writes
+// (internal/journal). After a restore, steps also go into the in-memory copy of the run.
+func (f *Flow) journal() *journal.Journal {
+	return &journal.Journal{Ledger: f.Ledger, RunID: f.runID, Out: f.Out, Now: f.Now, Copy: f.restored}
+}
+
+// step records a timed step.
+func (f *Flow) step(ctx context.Context, s journal.Step, started time.Time, ok bool, detail string) {
+	f.journal().Step(ctx, s, started, ok, detail)
 }
 
 // finish records the outcome.
 func (f *Flow) finish(ctx context.Context, o ledger.Outcome, code int, err error) {
-	if f.runID == 0 {
-		return
-	}
-	if ferr := f.Ledger.FinishRun(context.WithoutCancel(ctx), f.runID, o, code, errText(err)); ferr != nil {
-		fmt.Fprintf(f.Out, "       warning: could not record the outcome in the ledger: %v\n", ferr)
-	}
+	_ = f.journal().Finish(ctx, o, code, err)
 }
 
 // finishFailed records a failure that changed nothing and returns it as an exit code.
 func (f *Flow) finishFailed(ctx context.Context, o ledger.Outcome, code int, err error) error {
-	e := &Error{Code: code, Err: err}
-	f.finish(ctx, o, code, e)
-	return e
+	return f.journal().Finish(ctx, o, code, err)
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
+func errText(err error) string { return journal.ErrText(err) }
 
 // DefaultRecoveryReserve is the part of ZDCD_RELEASE_DEADLINE kept for recovery: the backup and
 // the migrations must be over that long before the deadline, so that a restore (as long as the

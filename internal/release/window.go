@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"time"
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/window"
 )
 
 // The maintenance window of the release phase (ZDCD_MAINTENANCE=unsafe, the default). A plan
@@ -29,14 +31,27 @@ func (f *Flow) needsWindow() bool {
 		!f.result.Initial && f.needsBackup() && len(f.incompatible(f.pending)) > 0
 }
 
+// newWindow is the app's maintenance window, its steps recorded in this run's journal.
+func (f *Flow) newWindow() *window.Window {
+	return window.New(f.Platform, f.Config.AppName, flowJournal{f}, f.Out)
+}
+
+// flowJournal is the run's journal as a window records into it.
+type flowJournal struct{ f *Flow }
+
+func (j flowJournal) Clock() time.Time { return j.f.now() }
+func (j flowJournal) Step(ctx context.Context, s journal.Step, started time.Time, ok bool, detail string) {
+	j.f.step(ctx, s, started, ok, detail)
+}
+
 // openWindow switches maintenance mode on and stops the worker dynos. When either fails, it
 // brings back what it changed and the run stops, nothing migrated (exit 3).
 func (f *Flow) openWindow(ctx context.Context) error {
-	st := &appState{app: f.Config.AppName, scaled: map[string]int{}}
+	w := f.newWindow()
 	bad := f.incompatible(f.pending)
 	f.say("%s may break the old release: maintenance mode on and workers stopped before the backup, so a restore would lose no write (ZDCD_MAINTENANCE=unsafe).", plan.JoinKeys(bad))
-	if _, err := f.takeDown(ctx, st); err != nil {
-		if f.noMaintenance(err) && !st.maintenanceOn && len(st.scaled) == 0 {
+	if err := w.Open(ctx); err != nil {
+		if f.noMaintenance(err) && !w.Changed() {
 			// A Fir app whose generation could not be read up front: Heroku refused the switch,
 			// so nothing changed; the plan is refused as the preflight would have.
 			var apiErr *heroku.APIError
@@ -45,52 +60,51 @@ func (f *Flow) openWindow(ctx context.Context) error {
 			}
 			return f.refuseOnFir(ctx)
 		}
-		return f.abandonWindow(ctx, st, err)
+		return f.abandonWindow(ctx, w, err)
 	}
-	f.window = st
+	f.window = w
 	return nil
 }
 
 // abandonWindow brings the app back after the window could not be opened, and stops the run:
 // nothing was migrated.
-func (f *Flow) abandonWindow(ctx context.Context, st *appState, cause error) error {
+func (f *Flow) abandonWindow(ctx context.Context, w *window.Window, cause error) error {
 	err := fmt.Errorf("%v before the migrations the old release may not survive; nothing was migrated", cause)
-	if berr := f.bringBack(ctx, st); berr != nil {
-		return f.windowLeftOpen(ctx, st, err, berr)
+	if berr := w.Close(ctx); berr != nil {
+		return f.windowLeftOpen(ctx, w, err, berr)
 	}
-	return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("%w: retry the release once the Platform API answers", err))
+	return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("%w: retry the release once the Platform API answers", err))
 }
 
 // closeWindow brings the app back after the run stopped before migrating (a failed backup, an
 // unreadable applied set), the database untouched. A failure to bring it back is exit 4, stated.
 func (f *Flow) closeWindow(ctx context.Context, stop error) error {
-	st := f.window
-	if st == nil {
+	w := f.window
+	if w == nil {
 		return stop
 	}
 	f.window = nil
 	// The run may have stopped on SIGTERM: bringing the app back must not be cancelled with it.
 	ctx = context.WithoutCancel(ctx)
-	if err := f.bringBack(ctx, st); err != nil {
-		return f.windowLeftOpen(ctx, st, stop, err)
+	if err := w.Close(ctx); err != nil {
+		return f.windowLeftOpen(ctx, w, stop, err)
 	}
 	return stop
 }
 
 // windowLeftOpen states an app zdcd could not bring back after a run that migrated nothing.
-func (f *Flow) windowLeftOpen(ctx context.Context, st *appState, stop, err error) error {
-	w := f.Out
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "!!!!!! RECOVERY FAILED: a human must act.")
-	fmt.Fprintf(w, "  Problem:   %v; then the app could not be brought back (%v).\n", stop, err)
-	fmt.Fprintln(w, "  Database:  unchanged: no migration ran.")
-	WriteAppState(w, st.maintenanceOn, st.wasOn, st.scaled, "maintenance mode is off")
-	fmt.Fprintln(w, "  Release:   this release failed, so Heroku keeps the previous one live.")
-	fmt.Fprintln(w, "  To finish by hand:")
-	writeComeBack(w, st)
-	fmt.Fprintf(w, "  Then: `zdcd-release history %d` shows this run.\n", f.runID)
-	e := &Error{Code: ExitRecoveryFailed, Err: fmt.Errorf("recovery failed, a human must act: the app could not be brought back (%v) after: %v", err, stop)}
-	f.finish(ctx, ledger.OutcomeRecoveryFailed, ExitRecoveryFailed, e)
+func (f *Flow) windowLeftOpen(ctx context.Context, w *window.Window, stop, err error) error {
+	s := journal.Statement{
+		Problem: fmt.Sprintf("%v; then the app could not be brought back (%v)", stop, err),
+		Facts: append(append([]journal.Fact{{Label: "Database", Text: "unchanged: no migration ran."}},
+			w.Facts("maintenance mode is off")...),
+			journal.Fact{Label: "Release", Text: "this release failed, so Heroku keeps the previous one live."}),
+		Commands: w.Commands(),
+		RunID:    f.runID,
+	}
+	s.Print(f.Out)
+	e := journal.Exit(journal.ExitRecoveryFailed, fmt.Errorf("recovery failed, a human must act: the app could not be brought back (%v) after: %v", err, stop))
+	f.finish(ctx, ledger.OutcomeRecoveryFailed, journal.ExitRecoveryFailed, e)
 	return e
 }
 
@@ -98,27 +112,16 @@ func (f *Flow) windowLeftOpen(ctx context.Context, st *appState, stop, err error
 // the app not come back, the release still must (only the new code works with the new schema):
 // a warning says what is left to do, and the run stays a success.
 func (f *Flow) endWindow(ctx context.Context) {
-	st := f.window
-	if st == nil {
+	w := f.window
+	if w == nil {
 		return
 	}
 	f.window = nil
-	if err := f.bringBack(context.WithoutCancel(ctx), st); err != nil {
+	if err := w.Close(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintln(f.Out)
 		fmt.Fprintf(f.Out, "!!!!!! ACTION NEEDED: the migrations are applied, but the app could not be brought back: %v.\n", err)
-		WriteAppState(f.Out, st.maintenanceOn, st.wasOn, st.scaled, "maintenance mode is off")
+		journal.WriteFacts(f.Out, w.Facts("maintenance mode is off"))
 		fmt.Fprintln(f.Out, "  Once the new release is up:")
-		writeComeBack(f.Out, st)
-	}
-}
-
-// writeComeBack writes the commands that bring the app back from st: the process types zdcd
-// stopped scaled back, then maintenance mode off when zdcd switched it on.
-func writeComeBack(w io.Writer, st *appState) {
-	for _, c := range ScaleCommands(st.app, st.scaled) {
-		fmt.Fprintf(w, "    %s\n", c)
-	}
-	if st.maintenanceOn {
-		fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", st.app)
+		journal.WriteCommands(f.Out, w.Commands())
 	}
 }

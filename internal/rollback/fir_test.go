@@ -8,6 +8,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/release"
 )
@@ -44,7 +45,7 @@ func TestRefuseOnFir(t *testing.T) {
 				}
 				return
 			}
-			var re *release.Error
+			var re *journal.Error
 			if !errors.As(err, &re) || re.Code != 1 || !strings.Contains(err.Error(), "refused on Fir") {
 				t.Fatalf("err = %v, want exit 1 refused on Fir", err)
 			}

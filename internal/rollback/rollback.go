@@ -40,9 +40,11 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/release"
+	"github.com/zdcd/zdcd/internal/window"
 )
 
 // Releases is the part of the Platform API a rollback uses (*heroku.Client).
@@ -69,7 +71,7 @@ type Flow struct {
 	Config   *config.Config
 	DB       *database.DB
 	Ledger   Ledger
-	Platform release.Platform
+	Platform window.Platform
 	Releases Releases
 	Backups  release.Backuper
 	// To is the target release ("v41" or "41"); empty means the release before the current one.
@@ -82,6 +84,8 @@ type Flow struct {
 	// ReleaseTimeout bounds the wait for the rollback release's release phase.
 	ReleaseTimeout time.Duration
 	Info           ledger.RunInfo
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 	// Generation is the app's platform generation (release.ReadGeneration); on Fir a rollback
 	// that must restore is refused (fir.go).
 	Generation heroku.Generation
@@ -115,7 +119,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	}
 	if f.Confirm != f.Config.AppName {
 		if f.Confirm != "" {
-			return &release.Error{Code: 2, Err: fmt.Errorf("--confirm %q does not match the app %s: nothing was done", f.Confirm, f.Config.AppName)}
+			return journal.Exit(journal.ExitUsage, fmt.Errorf("--confirm %q does not match the app %s: nothing was done", f.Confirm, f.Config.AppName))
 		}
 		fmt.Fprintf(f.Out, "\nDry run: nothing was changed. To do it: zdcd-release rollback --to v%d --confirm %s\n", p.Target.Version, f.Config.AppName)
 		return nil
@@ -144,7 +148,7 @@ func (f *Flow) plan(ctx context.Context) (*Plan, error) {
 	if f.To != "" {
 		v, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(f.To), "v"))
 		if err != nil || v <= 0 {
-			return nil, &release.Error{Code: 2, Err: fmt.Errorf("--to %q: use a release version such as v41", f.To)}
+			return nil, journal.Exit(journal.ExitUsage, fmt.Errorf("--to %q: use a release version such as v41", f.To))
 		}
 		want = v
 	}
@@ -160,11 +164,11 @@ func (f *Flow) plan(ctx context.Context) (*Plan, error) {
 	}
 	switch {
 	case p.Target.ID == "" && want != 0:
-		return nil, &release.Error{Code: 2, Err: fmt.Errorf("--to v%d: no such release before the current v%d of %s (`heroku releases --app %s`)", want, p.Current.Version, app, app)}
+		return nil, journal.Exit(journal.ExitUsage, fmt.Errorf("--to v%d: no such release before the current v%d of %s (`heroku releases --app %s`)", want, p.Current.Version, app, app))
 	case p.Target.ID == "":
-		return nil, &release.Error{Code: 1, Err: fmt.Errorf("%s has no succeeded release before v%d to roll back to", app, p.Current.Version)}
+		return nil, journal.Exit(journal.ExitRefused, fmt.Errorf("%s has no succeeded release before v%d to roll back to", app, p.Current.Version))
 	case p.Target.Status != "succeeded":
-		return nil, &release.Error{Code: 1, Err: fmt.Errorf("v%d is %s: Heroku rolls back only to a succeeded release (expired releases have lost their slug)", p.Target.Version, p.Target.Status)}
+		return nil, journal.Exit(journal.ExitRefused, fmt.Errorf("v%d is %s: Heroku rolls back only to a succeeded release (expired releases have lost their slug)", p.Target.Version, p.Target.Status))
 	}
 	return p, f.planDatabase(ctx, p)
 }
@@ -226,12 +230,12 @@ func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 		}
 	}
 	if p.BackupRun.BackupID == "" {
-		return &release.Error{Code: 1, Err: fmt.Errorf("rolling back to v%d needs a restore (%s cannot run under the old code), but run %d of v%d took no backup (ZDCD_BACKUP): nothing was changed; restore by hand from a backup of your choice, then roll back",
-			p.Target.Version, plan.JoinKeys(p.Incompatible), p.BackupRun.ID, p.BackupRun.ReleaseVersion)}
+		return journal.Exit(journal.ExitRefused, fmt.Errorf("rolling back to v%d needs a restore (%s cannot run under the old code), but run %d of v%d took no backup (ZDCD_BACKUP): nothing was changed; restore by hand from a backup of your choice, then roll back",
+			p.Target.Version, plan.JoinKeys(p.Incompatible), p.BackupRun.ID, p.BackupRun.ReleaseVersion))
 	}
 	b, err := f.Backups.Find(ctx, p.BackupRun.BackupID)
 	if err != nil {
-		return &release.Error{Code: 1, Err: fmt.Errorf("rolling back to v%d needs backup %s, which cannot be used: %v; nothing was changed", p.Target.Version, p.BackupRun.BackupID, err)}
+		return journal.Exit(journal.ExitRefused, fmt.Errorf("rolling back to v%d needs backup %s, which cannot be used: %v; nothing was changed", p.Target.Version, p.BackupRun.BackupID, err))
 	}
 	p.Backup = &b
 	p.Expected = p.BackupRun.Before
@@ -263,7 +267,8 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 	if err != nil {
 		return err
 	}
-	st := &state{flow: f, runID: id, stopped: map[string]int{}}
+	j := &journal.Journal{Ledger: f.Ledger, RunID: id, Out: f.Out, Now: f.Now}
+	st := &state{flow: f, j: j, win: window.New(f.Platform, app, j, f.Out)}
 	if p.Restore() {
 		if err := f.restore(ctx, p, st); err != nil {
 			if !st.restoreStarted {
@@ -274,7 +279,7 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 			return st.humanMustAct(ctx, p, err)
 		}
 	}
-	started := time.Now()
+	started := st.j.Clock()
 	r, err := f.Releases.Rollback(ctx, app, strconv.Itoa(p.Target.Version))
 	if err == nil {
 		fmt.Fprintf(f.Out, "-----> Rollback release v%d created; waiting for its release phase.\n", r.Version)
@@ -285,7 +290,7 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 			err = fmt.Errorf("release v%d is %s (`heroku releases:output v%d --app %s` shows why)", r.Version, r.Status, r.Version, app)
 		}
 	}
-	st.step(ctx, "rollback", started, err)
+	st.j.StepErr(ctx, journal.StepRollback, started, err)
 	if err != nil {
 		if !p.Restore() {
 			running := fmt.Sprintf("v%d keeps running", p.Current.Version)
@@ -293,9 +298,7 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 				// Either code runs against the current schema; only which one is unknown.
 				running = fmt.Sprintf("Heroku may or may not have created the rollback release (`heroku releases --app %s` shows which code runs)", app)
 			}
-			e := &release.Error{Code: 3, Err: fmt.Errorf("rollback to v%d failed, %s and the database was not touched: %w", p.Target.Version, running, err)}
-			_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), id, ledger.OutcomeFailed, 3, e.Error())
-			return e
+			return st.j.Finish(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("rollback to v%d failed, %s and the database was not touched: %w", p.Target.Version, running, err))
 		}
 		return st.humanMustAct(ctx, p, fmt.Errorf("the database was restored, but the rollback release failed: %w", err))
 	}
@@ -308,8 +311,7 @@ func (f *Flow) act(ctx context.Context, p *Plan) error {
 		fmt.Fprintf(f.Out, " and backup %s", p.Backup.ID)
 	}
 	fmt.Fprintln(f.Out, ".")
-	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), id, ledger.OutcomeRolledBack, 0, "")
-	return nil
+	return st.j.Finish(ctx, ledger.OutcomeRolledBack, journal.ExitOK, nil)
 }
 
 func (f *Flow) releaseTimeout() time.Duration {
@@ -321,10 +323,10 @@ func (f *Flow) releaseTimeout() time.Duration {
 
 // state is what the rollback did to the app so far.
 type state struct {
-	flow                 *Flow
-	runID                int64
-	maintenanceOn, wasOn bool
-	stopped              map[string]int
+	flow *Flow
+	j    *journal.Journal
+	// win is the maintenance window of the restore.
+	win                  *window.Window
 	restored, rolledBack bool
 	// restoreStarted: the restore was asked of Heroku, so the database may have changed.
 	restoreStarted bool
@@ -335,47 +337,16 @@ type state struct {
 	later []*ledger.Detail
 }
 
-func (s *state) step(ctx context.Context, name string, started time.Time, err error) {
-	detail := ""
-	if err != nil {
-		detail = err.Error()
-	}
-	_ = s.flow.Ledger.RecordStep(context.WithoutCancel(ctx), s.runID, ledger.Step{Name: name, Started: started, Finished: time.Now(), OK: err == nil, Detail: detail})
-}
-
 // restore brings the database back to the backup, behind maintenance mode.
 func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
-	app := f.Config.AppName
 	// The release lock keeps a release phase from migrating while the database is replaced.
 	if err := release.AcquireLock(ctx, f.DB.Conn, f.Config.ReleaseLockWait, f.Out); err != nil {
 		return err
 	}
 	defer func() { release.ReleaseLock(context.WithoutCancel(ctx), f.DB.Conn) }()
 
-	started := time.Now()
-	info, err := f.Platform.AppInfo(ctx, app)
-	if err == nil {
-		st.wasOn = info.Maintenance
-		if !info.Maintenance {
-			_, err = f.Platform.SetMaintenance(ctx, app, true)
-		}
-	}
-	st.step(ctx, "maintenance-on", started, err)
-	if err != nil {
-		// The PATCH may have acted before it failed: look, so that bringing the app back
-		// switches it off again.
-		if !st.wasOn && release.MaintenanceOnAnyway(ctx, f.Platform, app) {
-			st.maintenanceOn = true
-		}
-		return fmt.Errorf("maintenance mode could not be switched on (%w), so nothing was restored", err)
-	}
-	st.maintenanceOn = !st.wasOn
-	fmt.Fprintln(f.Out, "-----> Maintenance mode on.")
-	started = time.Now()
-	err = release.StopWorkers(ctx, f.Platform, app, st.stopped)
-	st.step(ctx, "scale-down", started, err)
-	if err != nil {
-		return fmt.Errorf("the worker dynos could not be stopped (%w), so nothing was restored", err)
+	if err := st.win.Open(ctx); err != nil {
+		return fmt.Errorf("%w, so nothing was restored", err)
 	}
 
 	// The restore rolls the ledger back to the backup's moment: keep the runs since, to write
@@ -396,7 +367,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	}
 
 	fmt.Fprintf(f.Out, "-----> Restoring backup %s\n", p.Backup.ID)
-	started = time.Now()
+	started := st.j.Clock()
 	st.restoreStarted = true
 	err = f.Backups.Restore(ctx, *p.Backup)
 	if errors.Is(err, heroku.ErrNotStarted) {
@@ -407,7 +378,7 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 		// The restore ended this session: open another, and take the release lock again.
 		db, l, rerr := f.Reopen(ctx)
 		if rerr == nil {
-			f.DB, f.Ledger = db, l
+			f.DB, f.Ledger, st.j.Ledger = db, l, l
 			rerr = release.AcquireLock(ctx, db.Conn, f.Config.ReleaseLockWait, f.Out)
 		}
 		if rerr != nil && err == nil {
@@ -423,107 +394,80 @@ func (f *Flow) restore(ctx context.Context, p *Plan, st *state) error {
 	if still := (*heroku.StillRunningError)(nil); errors.As(err, &still) {
 		// Not failed: Heroku goes on restoring after this run's bound (HEROKU.md 5.4).
 		st.restoreRunning = still
-		st.step(ctx, "restore", started, err)
+		st.j.StepErr(ctx, journal.StepRestore, started, err)
 		return fmt.Errorf("the restore of backup %s has not finished and has not failed (wait for it to say Completed before anything else): %w", p.Backup.ID, err)
 	}
 	if err != nil {
-		st.step(ctx, "restore", started, err)
+		st.j.StepErr(ctx, journal.StepRestore, started, err)
 		return fmt.Errorf("the restore of backup %s failed: %w", p.Backup.ID, err)
 	}
 	st.restored = true
 	for i := len(st.later) - 1; i >= 0; i-- {
-		if perr := f.Ledger.Put(ctx, st.later[i]); perr != nil {
-			fmt.Fprintf(f.Out, "       warning: could not write run %d back into the ledger: %v\n", st.later[i].ID, perr)
-		}
+		d := st.later[i]
+		st.j.Write(ctx, fmt.Sprintf("write run %d back", d.ID), func(ctx context.Context) error { return f.Ledger.Put(ctx, d) })
 	}
-	st.step(ctx, "restore", started, nil)
+	st.j.StepErr(ctx, journal.StepRestore, started, nil)
 	fmt.Fprintf(f.Out, "-----> Restored backup %s; the database holds v%d's schema.\n", p.Backup.ID, p.Target.Version)
 	return nil
 }
 
-// bringBack starts the workers again and switches maintenance mode off.
+// bringBack closes the maintenance window, when the rollback opened one.
 func (s *state) bringBack(ctx context.Context) error {
-	f := s.flow
-	if len(s.stopped) > 0 {
-		started := time.Now()
-		err := release.StartWorkers(ctx, f.Platform, f.Config.AppName, s.stopped, f.Out)
-		s.step(ctx, "scale-up", started, err)
-		if err != nil {
-			return err
-		}
+	if !s.win.Changed() {
+		return nil
 	}
-	if s.maintenanceOn {
-		started := time.Now()
-		_, err := f.Platform.SetMaintenance(ctx, f.Config.AppName, false)
-		s.step(ctx, "maintenance-off", started, err)
-		if err != nil {
-			return fmt.Errorf("maintenance mode could not be switched off: %w", err)
-		}
-		s.maintenanceOn = false
-		fmt.Fprintln(f.Out, "-----> Maintenance mode off.")
-	}
-	return nil
+	return s.win.Close(ctx)
 }
 
 // abandon ends a rollback that failed before its restore started: the database and the code are
 // untouched, so the app is brought back (workers, maintenance off) and the run fails with exit 3;
 // exit 4 when the app cannot be brought back.
 func (s *state) abandon(ctx context.Context, p *Plan, cause error) error {
-	f := s.flow
 	if err := s.bringBack(context.WithoutCancel(ctx)); err != nil {
 		return s.humanMustAct(ctx, p, fmt.Errorf("%v; then bringing the app back failed: %w", cause, err))
 	}
-	e := &release.Error{Code: 3, Err: fmt.Errorf("rollback to v%d failed before the restore: %w; the database and the code were not changed: v%d keeps running on its schema, and the app is back as it was (retry the rollback once the cause is fixed)",
-		p.Target.Version, cause, p.Current.Version)}
-	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), s.runID, ledger.OutcomeFailed, 3, e.Error())
-	return e
+	return s.j.Finish(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("rollback to v%d failed before the restore: %w; the database and the code were not changed: v%d keeps running on its schema, and the app is back as it was (retry the rollback once the cause is fixed)",
+		p.Target.Version, cause, p.Current.Version))
 }
 
 // humanMustAct states where the rollback stopped and how to finish it: exit 4.
 func (s *state) humanMustAct(ctx context.Context, p *Plan, cause error) error {
-	f, app, w := s.flow, s.flow.Config.AppName, s.flow.Out
-	fmt.Fprintln(w)
-	// "RECOVERY FAILED: a human must act" as release and nightly say it: one phrase to alert on.
-	headline := "ROLLBACK RECOVERY FAILED"
-	if s.restoreRunning != nil {
-		// Exit 4 all the same, but nothing failed: Heroku still restores (as release says it).
-		headline = "ROLLBACK RECOVERY NOT FINISHED (the restore is still running on Heroku)"
+	f, app := s.flow, s.flow.Config.AppName
+	st := journal.Statement{Flow: "ROLLBACK", Running: s.restoreRunning != nil, Problem: cause.Error(), RunID: s.j.RunID}
+	if db := s.databaseState(p); db != "" {
+		st.Facts = append(st.Facts, journal.Fact{Label: "Database", Text: db})
 	}
-	fmt.Fprintf(w, "!!!!!! %s: a human must act.\n", headline)
-	fmt.Fprintf(w, "  Problem:   %s.\n", strings.TrimRight(cause.Error(), "."))
-	switch {
-	case s.restored:
-		fmt.Fprintf(w, "  Database:  restored from backup %s (v%d's schema).\n", p.Backup.ID, p.Target.Version)
-	case s.restoreRunning != nil:
-		fmt.Fprintf(w, "  Database:  being restored: %s; wait until it says Completed, then finish below (do not restore again while it runs).\n", s.restoreRunning.Status())
-	case s.restoreStarted:
-		fmt.Fprintf(w, "  Database:  not restored, or only partly: the restore of backup %s did not complete; restore it (below) before anything else.\n", p.Backup.ID)
-	case p.Restore():
-		fmt.Fprintf(w, "  Database:  NOT restored (still holds %s).\n", plan.JoinKeys(p.Incompatible))
-	}
+	code := fmt.Sprintf("v%d is still the current release.", p.Current.Version)
 	if s.rolledBack {
-		fmt.Fprintf(w, "  Code:      rolled back to v%d.\n", p.Target.Version)
-	} else {
-		fmt.Fprintf(w, "  Code:      v%d is still the current release.\n", p.Current.Version)
+		code = fmt.Sprintf("rolled back to v%d.", p.Target.Version)
 	}
-	release.WriteAppState(w, s.maintenanceOn, s.wasOn, s.stopped, "maintenance mode is off")
-	fmt.Fprintln(w, "  To finish by hand:")
+	st.Facts = append(st.Facts, journal.Fact{Label: "Code", Text: code})
+	st.Facts = append(st.Facts, s.win.Facts("maintenance mode is off")...)
 	switch {
 	case s.restoreRunning != nil:
-		fmt.Fprintf(w, "    %s   # until it says Completed\n", s.restoreRunning.Commands()[0])
+		st.Commands = append(st.Commands, s.restoreRunning.Commands()[0]+"   # until it says Completed")
 	case p.Restore() && !s.restored:
-		fmt.Fprintf(w, "    %s\n", f.Backups.RestoreCommand(*p.Backup))
+		st.Commands = append(st.Commands, f.Backups.RestoreCommand(*p.Backup))
 	}
 	if !s.rolledBack {
-		fmt.Fprintf(w, "    heroku rollback v%d --app %s\n", p.Target.Version, app)
+		st.Commands = append(st.Commands, fmt.Sprintf("heroku rollback v%d --app %s", p.Target.Version, app))
 	}
-	for _, c := range release.ScaleCommands(app, s.stopped) {
-		fmt.Fprintf(w, "    %s\n", c)
+	st.Commands = append(st.Commands, s.win.Commands()...)
+	st.Print(f.Out)
+	return s.j.Finish(ctx, ledger.OutcomeRecoveryFailed, journal.ExitRecoveryFailed, fmt.Errorf("rollback incomplete, a human must act: %w", cause))
+}
+
+// databaseState is the Database line of the statement ("" when the database was not to change).
+func (s *state) databaseState(p *Plan) string {
+	switch {
+	case s.restored:
+		return fmt.Sprintf("restored from backup %s (v%d's schema).", p.Backup.ID, p.Target.Version)
+	case s.restoreRunning != nil:
+		return fmt.Sprintf("being restored: %s; wait until it says Completed, then finish below (do not restore again while it runs).", s.restoreRunning.Status())
+	case s.restoreStarted:
+		return fmt.Sprintf("not restored, or only partly: the restore of backup %s did not complete; restore it (below) before anything else.", p.Backup.ID)
+	case p.Restore():
+		return fmt.Sprintf("NOT restored (still holds %s).", plan.JoinKeys(p.Incompatible))
 	}
-	if s.maintenanceOn {
-		fmt.Fprintf(w, "    heroku maintenance:off --app %s\n", app)
-	}
-	e := &release.Error{Code: 4, Err: fmt.Errorf("rollback incomplete, a human must act: %w", cause)}
-	_ = f.Ledger.FinishRun(context.WithoutCancel(ctx), s.runID, ledger.OutcomeRecoveryFailed, 4, e.Error())
-	return e
+	return ""
 }

@@ -11,9 +11,11 @@ import (
 
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/journal"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/release"
+	"github.com/zdcd/zdcd/internal/window"
 )
 
 // fakePlatform records the calls of a rollback's recovery; fail makes every change fail.
@@ -72,7 +74,10 @@ func testState(p *fakePlatform) (*state, *Plan, *fakeLedger, *bytes.Buffer) {
 	f := &Flow{Config: &config.Config{AppName: "shop"}, Platform: p, Ledger: l, Backups: fakeBackups{}, Out: &out}
 	p2 := &Plan{Incompatible: []plan.MigrationKey{{App: "accounts", Name: "0004_customer_is_vip"}}, Backup: &release.Backup{ID: "b007"}}
 	p2.Current.Version, p2.Target.Version = 42, 40
-	return &state{flow: f, runID: 1, stopped: map[string]int{"worker": 2}, maintenanceOn: true}, p2, l, &out
+	j := &journal.Journal{Ledger: l, RunID: 1, Out: &out}
+	win := window.New(p, "shop", j, &out)
+	win.Stopped["worker"], win.On = 2, true
+	return &state{flow: f, j: j, win: win}, p2, l, &out
 }
 
 // A rollback that fails before its restore started brings the app back and exits 3: the
@@ -81,7 +86,7 @@ func TestAbandonBringsTheAppBack(t *testing.T) {
 	p := &fakePlatform{}
 	st, pl, l, out := testState(p)
 	err := st.abandon(context.Background(), pl, errors.New("the worker dynos could not be stopped"))
-	var re *release.Error
+	var re *journal.Error
 	if !errors.As(err, &re) || re.Code != 3 || !strings.Contains(err.Error(), "the database and the code were not changed") {
 		t.Fatalf("err = %v", err)
 	}
@@ -100,7 +105,7 @@ func TestAbandonBringsTheAppBack(t *testing.T) {
 func TestAbandonCannotBringTheAppBack(t *testing.T) {
 	st, pl, l, out := testState(&fakePlatform{fail: true})
 	err := st.abandon(context.Background(), pl, errors.New("the worker dynos could not be stopped"))
-	var re *release.Error
+	var re *journal.Error
 	if !errors.As(err, &re) || re.Code != 4 {
 		t.Fatalf("err = %v", err)
 	}
