@@ -3,47 +3,33 @@ package config
 import (
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 )
 
-// envNames lists the variables envconfig reads, from the env struct's tags.
-func envNames() []string {
-	var names []string
-	t := reflect.TypeOf(env{})
-	for i := range t.NumField() {
-		names = append(names, t.Field(i).Tag.Get("envconfig"))
-	}
-	return names
-}
-
-// clearEnv empties every variable zdcd reads (empty is the same as unset), so that tests never
-// depend on the environment they run in.
-func clearEnv(t *testing.T) {
-	t.Helper()
-	for _, name := range append(envNames(), "DATABASE_URL", "HEROKU_POSTGRESQL_RED_URL") {
-		t.Setenv(name, "")
-	}
-}
-
-func setEnv(t *testing.T, vars map[string]string) {
-	t.Helper()
+// environ turns vars into an environment for Load, in a stable order. Tests never read the
+// process environment.
+func environ(vars map[string]string) []string {
+	out := make([]string, 0, len(vars))
 	for k, v := range vars {
-		t.Setenv(k, v)
+		out = append(out, k+"="+v)
 	}
+	sort.Strings(out)
+	return out
 }
 
 // withoutSources strips what DeepEqual should not look at.
 func withoutSources(c *Config) Config {
 	cc := *c
 	cc.set = nil
+	cc.envRedactor = nil
 	return cc
 }
 
 func TestLoadDefaults(t *testing.T) {
-	clearEnv(t)
-	c, err := Load()
+	c, err := Load(nil)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -231,9 +217,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t)
-			setEnv(t, tt.env)
-			c, err := Load()
+			c, err := Load(environ(tt.env))
 			if tt.err != "" {
 				if err == nil {
 					t.Fatalf("Load succeeded, want error %q", tt.err)
@@ -263,9 +247,8 @@ func TestLoad(t *testing.T) {
 }
 
 func TestRequireDatabase(t *testing.T) {
-	clearEnv(t)
-	t.Setenv("ZDCD_DATABASE_VAR", "HEROKU_POSTGRESQL_RED_URL")
-	c, err := Load()
+	env := map[string]string{"ZDCD_DATABASE_VAR": "HEROKU_POSTGRESQL_RED_URL"}
+	c, err := Load(environ(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +262,8 @@ func TestRequireDatabase(t *testing.T) {
 		t.Errorf("got %q\nwant %q", err, want)
 	}
 
-	t.Setenv("HEROKU_POSTGRESQL_RED_URL", "postgres://u:p@h/d")
-	if c, err = Load(); err != nil {
+	env["HEROKU_POSTGRESQL_RED_URL"] = "postgres://u:p@h/d"
+	if c, err = Load(environ(env)); err != nil {
 		t.Fatal(err)
 	}
 	d, err := c.RequireDatabase()
@@ -290,9 +273,7 @@ func TestRequireDatabase(t *testing.T) {
 }
 
 func TestErrorsUnwrap(t *testing.T) {
-	clearEnv(t)
-	setEnv(t, map[string]string{"ZDCD_LOCK_RETRIES": "x", "ZDCD_BACKUP": "y"})
-	_, err := Load()
+	_, err := Load(environ(map[string]string{"ZDCD_LOCK_RETRIES": "x", "ZDCD_BACKUP": "y"}))
 	var es Errors
 	if !errors.As(err, &es) || len(es) != 2 {
 		t.Fatalf("want Errors of 2, got %T %v", err, err)

@@ -10,8 +10,7 @@ import (
 )
 
 func TestPrint(t *testing.T) {
-	clearEnv(t)
-	setEnv(t, map[string]string{
+	c, err := Load(environ(map[string]string{
 		"DATABASE_URL":           "postgres://u8ab:hunter2@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq?sslmode=require",
 		"HEROKU_APP_NAME":        "shop-prod",
 		"HEROKU_API_KEY":         "HRKU-topsecret",
@@ -19,8 +18,7 @@ func TestPrint(t *testing.T) {
 		"ZDCD_STATEMENT_TIMEOUT": "0",
 		"ZDCD_ALLOW":             "shop.0007_remove_price:remove-field, shop.0008_x",
 		"ZDCD_BACKUP":            "always",
-	})
-	c, err := Load()
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +76,7 @@ ZDCD_NIGHTLY_RELEASE_TIMEOUT=1h (default)
 }
 
 func TestPrintUnset(t *testing.T) {
-	clearEnv(t)
-	c, err := Load()
+	c, err := Load(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,9 +92,7 @@ func TestPrintUnset(t *testing.T) {
 }
 
 func TestPrintJSON(t *testing.T) {
-	clearEnv(t)
-	setEnv(t, map[string]string{"HEROKU_API_KEY": "HRKU-topsecret", "ZDCD_LOCK_RETRIES": "3"})
-	c, err := Load()
+	c, err := Load(environ(map[string]string{"HEROKU_API_KEY": "HRKU-topsecret", "ZDCD_LOCK_RETRIES": "3"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +131,8 @@ func TestSettingsCoverEveryVariable(t *testing.T) {
 	for _, s := range Defaults().Settings() {
 		seen[s.Name]++
 	}
-	for _, name := range append(envNames(), "DATABASE_URL") {
+	for i := range variables {
+		name := variables[i].name
 		if seen[name] != 1 {
 			t.Errorf("%s appears %d times in Settings", name, seen[name])
 		}
@@ -170,12 +166,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	}
 
 	t.Run("loaded config", func(t *testing.T) {
-		clearEnv(t)
-		setEnv(t, map[string]string{
+		c, err := Load(environ(map[string]string{
 			"DATABASE_URL":   "postgres://user:" + password + "@host:5432/db?sslmode=require&sslpassword=" + sslKey,
 			"HEROKU_API_KEY": apiKey,
-		})
-		c, err := Load()
+		}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,11 +228,9 @@ func TestNoSecretLeaks(t *testing.T) {
 	}
 	for i, env := range errorCases {
 		t.Run(fmt.Sprintf("error %d", i), func(t *testing.T) {
-			clearEnv(t)
 			env["HEROKU_API_KEY"] = firstNonEmpty(env["HEROKU_API_KEY"], apiKey)
 			env["NIGHTLY_BUILD"] = "bad" // a second error, so the message joins several
-			setEnv(t, env)
-			_, err := Load()
+			_, err := Load(environ(env))
 			if err == nil {
 				t.Fatal("Load succeeded")
 			}
