@@ -169,7 +169,8 @@ type Config struct {
 
 	// set records the variables given a non-empty value in the environment, for Print.
 	set map[string]bool
-	// envRedactor returns the Redactor of the secrets of the environment Load read, for Redactor.
+	// envRedactor returns the Redactor of the secrets of the environment Load read (nil for
+	// Defaults), for Redactor.
 	// It is a function so that no printed form of a Config shows the environment: fmt prints a
 	// func as its address.
 	envRedactor func() *Redactor
@@ -233,20 +234,22 @@ func (c *Config) Redactor() *Redactor {
 	if c.Database != nil {
 		secrets = append(secrets, c.Database.Password.Reveal())
 	}
-	env := NewRedactor()
+	var env *Redactor // nil redacts nothing
 	if c.envRedactor != nil {
 		env = c.envRedactor()
 	}
 	return env.With(secrets...)
 }
 
-// Load reads and validates the configuration from environ, a process environment as os.Environ
-// returns it (KEY=value entries; of a key given twice the last wins, as in the environment exec
-// gives the Django child). An unset database URL is not an error here (see RequireDatabase); any malformed variable is. The error is
-// a *Error when one variable is wrong, Errors when several are.
+// Load reads and validates the configuration from environ, a process environment in os.Environ's
+// form (KEY=value entries; of a key given twice the last wins, as in the environment exec gives
+// the Django child). An unset database URL is not an error here (see RequireDatabase); any
+// malformed variable is. The error is a *Error when one variable is wrong, Errors when several
+// are.
 func Load(environ []string) (*Config, error) {
 	c := Defaults()
-	c.envRedactor = func() *Redactor { return RedactorFromEnv(environ) }
+	red := RedactorFromEnv(environ)
+	c.envRedactor = func() *Redactor { return red }
 	l := &loader{c: c, environ: environ}
 	for i := range variables {
 		v := &variables[i]

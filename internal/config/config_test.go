@@ -297,3 +297,39 @@ func mustDuration(t *testing.T, s string) time.Duration {
 	}
 	return d
 }
+
+// TestLoadReadsOnlyItsEnvironment checks that Load reads the environment it is given, never the
+// process's, and that the last of a key given twice wins (as in a child's environment).
+func TestLoadReadsOnlyItsEnvironment(t *testing.T) {
+	t.Setenv("ZDCD_LOCK_RETRIES", "7")
+	c, err := Load(nil)
+	if err != nil || c.LockRetries != DefaultLockRetries {
+		t.Fatalf("Load(nil) = %v, %v: it read the process environment", c.LockRetries, err)
+	}
+	c, err = Load([]string{"ZDCD_LOCK_RETRIES=3", "NOEQUALS", "ZDCD_LOCK_RETRIES=5"})
+	if err != nil || c.LockRetries != 5 {
+		t.Fatalf("Load = %v, %v; want 5, the last", c.LockRetries, err)
+	}
+}
+
+// TestRedactorOfLoadedEnvironment checks that Config.Redactor learns the secrets of the
+// environment Load read: the variables the table marks secret and every database URL's password.
+func TestRedactorOfLoadedEnvironment(t *testing.T) {
+	const apiKey, other, pw = "HRKU-0123456789", "otherpass99", "mainpass77"
+	t.Setenv("HEROKU_API_KEY", "process-key-not-loaded")
+	c, err := Load(environ(map[string]string{
+		"HEROKU_API_KEY":               apiKey,
+		"DATABASE_URL":                 "postgres://u:" + pw + "@h/d",
+		"DATABASE_CONNECTION_POOL_URL": "postgres://u:" + other + "@pool/d",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Redactor().Redact(apiKey + " " + other + " " + pw + " process-key-not-loaded")
+	if want := "******** ******** ******** process-key-not-loaded"; got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+	if got := Defaults().Redactor().Redact(apiKey); got != apiKey {
+		t.Errorf("Defaults().Redactor() knows secrets it was never given: %q", got)
+	}
+}
