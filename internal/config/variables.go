@@ -470,15 +470,13 @@ func checkAddon(v string) string {
 	return ""
 }
 
-// checkAppName accepts a Heroku app name or id: lowercase letters, digits and dashes.
+// checkAppName accepts a Heroku app name or id: lowercase letters, digits and dashes, not starting
+// with a dash.
 func checkAppName(v string) string {
-	for _, r := range v {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+	for i, r := range v {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && (r != '-' || i == 0) {
 			return "is invalid: expected the Heroku app's name (lowercase letters, digits and dashes) or id"
 		}
-	}
-	if v[0] == '-' {
-		return "is invalid: expected the Heroku app's name (lowercase letters, digits and dashes) or id"
 	}
 	return ""
 }
