@@ -70,7 +70,7 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	if err := opts.checkTrace(format); err != nil {
 		return err
 	}
-	cfg, err := config.Load()
+	cfg, err := config.Load(io.Environ)
 	if err != nil {
 		return err
 	}

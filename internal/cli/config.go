@@ -18,7 +18,7 @@ func runConfig(ctx context.Context, args []string, io IO) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load()
+	cfg, err := config.Load(io.Environ)
 	if err != nil {
 		return err
 	}

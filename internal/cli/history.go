@@ -54,7 +54,7 @@ func runHistory(ctx context.Context, args []string, io IO) error {
 // history prints the ledger. It reads only: a database without a ledger has no history, and
 // none is created.
 func history(ctx context.Context, opts HistoryOptions, io IO) error {
-	cfg, err := config.Load()
+	cfg, err := config.Load(io.Environ)
 	if err != nil {
 		return err
 	}

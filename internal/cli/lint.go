@@ -55,7 +55,7 @@ func lint(ctx context.Context, opts LintOptions, io IO) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	cfg, err := config.Load()
+	cfg, err := config.Load(io.Environ)
 	if err != nil {
 		return err
 	}

@@ -36,13 +36,19 @@ type IO struct {
 	Start time.Time
 }
 
-// System returns the process's real IO.
+// System returns the process's real IO. Its environment is read by config.ProcessEnviron
+// (envconfig for zdcd's own variables).
 func System() IO {
+	environ, err := config.ProcessEnviron()
+	if err != nil {
+		// envconfig fails only on a field it cannot parse; every field it reads is a *string.
+		environ = os.Environ()
+	}
 	return IO{
 		Out:      os.Stdout,
 		Err:      os.Stderr,
 		OutIsTTY: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "",
-		Environ:  os.Environ(),
+		Environ:  environ,
 		Getwd:    os.Getwd,
 		Start:    time.Now(),
 	}

@@ -21,7 +21,7 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load()
+	cfg, err := config.Load(io.Environ)
 	if err != nil {
 		return err
 	}

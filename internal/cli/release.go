@@ -38,7 +38,7 @@ func runRelease(ctx context.Context, args []string, io IO) error {
 }
 
 func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr error) {
-	cfg, err := config.Load()
+	cfg, err := config.Load(io.Environ)
 	if err != nil {
 		return err
 	}

@@ -39,9 +39,7 @@ func TestCommandSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {
-			clearEnv(t)
-			t.Setenv("ZDCD_MIGRATE_COMMAND", tt.cmd)
-			c, err := Load()
+			c, err := Load(environ(map[string]string{"ZDCD_MIGRATE_COMMAND": tt.cmd}))
 			if tt.err != "" {
 				var ce *Error
 				if !errors.As(err, &ce) || ce.Var != "ZDCD_MIGRATE_COMMAND" {

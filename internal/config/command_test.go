@@ -44,9 +44,7 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {
-			clearEnv(t)
-			t.Setenv("ZDCD_MIGRATE_COMMAND", tt.cmd)
-			c, err := Load()
+			c, err := Load(environ(map[string]string{"ZDCD_MIGRATE_COMMAND": tt.cmd}))
 			if tt.err == "" {
 				if err != nil {
 					t.Fatalf("Load: %v", err)

@@ -1,10 +1,13 @@
 // Package config is zdcd's configuration: every environment variable zdcd reads, its default, and
-// its validation. Load is the only place in zdcd that reads the environment.
+// its validation, declared once in one table (variables.go) from which Load, Defaults, Settings
+// (`zdcd-release config`) and the check against docs/configuration.md derive. Load reads an
+// environment it is given (os.Environ's form), so that commands can be tested in-process; it is
+// the only place in zdcd that reads configuration from the environment.
 //
-// envconfig reads the variables as raw text (see env); this package then parses and validates
-// each one itself, because envconfig's errors quote the raw value (which may be a secret) and do
-// not say what is expected. Every error is a *Error that names the variable, says what is wrong
-// and what is expected, in one line, and never contains a secret; the CLI maps it to exit code 2.
+// Load parses and validates each variable itself, because a generic decoder's errors quote the
+// raw value (which may be a secret) and do not say what is expected. Every error is a *Error that
+// names the variable, says what is wrong and what is expected, in one line, and never contains a
+// secret; the CLI maps it to exit code 2.
 //
 // Rules that apply to every variable:
 //   - Surrounding whitespace is ignored (a trailing newline pasted into a config var is common).
@@ -13,15 +16,11 @@
 package config
 
 import (
-	"fmt"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/kelseyhightower/envconfig"
+	"github.com/zdcd/zdcd/internal/childenv"
 )
 
 // BackupPolicy is ZDCD_BACKUP: when the release backs the database up before migrating.
@@ -170,41 +169,11 @@ type Config struct {
 
 	// set records the variables given a non-empty value in the environment, for Print.
 	set map[string]bool
-}
-
-// env is what envconfig reads: every variable as its raw text, nil when unset. The database URL is
-// not here: its variable's name is itself configuration (ZDCD_DATABASE_VAR), so Load looks it up
-// by that name.
-type env struct {
-	DatabaseVar       *string `envconfig:"ZDCD_DATABASE_VAR"`
-	DatabaseAlias     *string `envconfig:"ZDCD_DATABASE_ALIAS"`
-	DatabaseAddon     *string `envconfig:"ZDCD_DATABASE_ADDON"`
-	AppName           *string `envconfig:"HEROKU_APP_NAME"`
-	APIKey            *string `envconfig:"HEROKU_API_KEY"`
-	PlatformAPIURL    *string `envconfig:"ZDCD_PLATFORM_API_URL"`
-	DataAPIURL        *string `envconfig:"ZDCD_DATA_API_URL"`
-	APITimeout        *string `envconfig:"ZDCD_API_TIMEOUT"`
-	APIPollInterval   *string `envconfig:"ZDCD_API_POLL_INTERVAL"`
-	NightlyBuild      *string `envconfig:"NIGHTLY_BUILD"`
-	Allow             *string `envconfig:"ZDCD_ALLOW"`
-	EnableRules       *string `envconfig:"ZDCD_ENABLE_RULES"`
-	ProjectDir        *string `envconfig:"ZDCD_PROJECT_DIR"`
-	Python            *string `envconfig:"ZDCD_PYTHON"`
-	DjangoSettings    *string `envconfig:"DJANGO_SETTINGS_MODULE"`
-	MigrateCommand    *string `envconfig:"ZDCD_MIGRATE_COMMAND"`
-	LockTimeout       *string `envconfig:"ZDCD_LOCK_TIMEOUT"`
-	StatementTimeout  *string `envconfig:"ZDCD_STATEMENT_TIMEOUT"`
-	LockRetries       *string `envconfig:"ZDCD_LOCK_RETRIES"`
-	LockRetryDelay    *string `envconfig:"ZDCD_LOCK_RETRY_DELAY"`
-	LockRetryMaxDelay *string `envconfig:"ZDCD_LOCK_RETRY_MAX_DELAY"`
-	LockWait          *string `envconfig:"ZDCD_LOCK_WAIT"`
-	ReleaseLockWait   *string `envconfig:"ZDCD_RELEASE_LOCK_WAIT"`
-	ReleaseDeadline   *string `envconfig:"ZDCD_RELEASE_DEADLINE"`
-	Backup            *string `envconfig:"ZDCD_BACKUP"`
-	Maintenance       *string `envconfig:"ZDCD_MAINTENANCE"`
-	BackupDir         *string `envconfig:"ZDCD_BACKUP_DIR"`
-	NightlyWindow     *string `envconfig:"ZDCD_NIGHTLY_WINDOW"`
-	NightlyTimeout    *string `envconfig:"ZDCD_NIGHTLY_RELEASE_TIMEOUT"`
+	// envRedactor returns the Redactor of the secrets of the environment Load read (nil for
+	// Defaults), for Redactor.
+	// It is a function so that no printed form of a Config shows the environment: fmt prints a
+	// func as its address.
+	envRedactor func() *Redactor
 }
 
 // Error is a missing or malformed variable. Its message is one line: the variable's name followed
@@ -241,226 +210,64 @@ func (es Errors) Unwrap() []error {
 	return out
 }
 
-// Defaults returns the configuration with every variable unset. It reads nothing.
+// Defaults returns the configuration with every variable unset: each variable's default, parsed
+// as Load parses a value. It reads nothing.
 func Defaults() *Config {
-	return &Config{
-		DatabaseVar:       DefaultDatabaseVar,
-		DatabaseAlias:     DefaultDatabaseAlias,
-		PlatformAPIURL:    DefaultPlatformAPIURL,
-		DataAPIURL:        DefaultDataAPIURL,
-		APITimeout:        DefaultAPITimeout,
-		APIPollInterval:   DefaultAPIPollInterval,
-		Allow:             []Allow{},
-		EnableRules:       []string{},
-		ProjectDir:        DefaultProjectDir,
-		MigrateCommand:    DefaultMigrateCommand,
-		LockTimeout:       DefaultLockTimeout,
-		StatementTimeout:  DefaultStatementTimeout,
-		LockRetries:       DefaultLockRetries,
-		LockRetryDelay:    DefaultLockRetryDelay,
-		LockRetryMaxDelay: DefaultLockRetryMaxDelay,
-		LockWait:          DefaultLockWait,
-		ReleaseLockWait:   DefaultReleaseLockWait,
-		ReleaseDeadline:   DefaultReleaseDeadline,
-		Backup:            DefaultBackup,
-		Maintenance:       DefaultMaintenance,
-		set:               map[string]bool{},
-
-		NightlyReleaseTimeout: DefaultNightlyReleaseTimeout,
+	c := &Config{Allow: []Allow{}, EnableRules: []string{}, set: map[string]bool{}}
+	for i := range variables {
+		v := &variables[i]
+		if v.def == "" {
+			continue
+		}
+		if problem := v.parse(c, v.def); problem != "" {
+			panic("config: the default of " + v.name + " " + problem)
+		}
 	}
+	return c
 }
 
-// Redactor returns the Redactor of every secret of the process environment (RedactorFromEnv: the
-// API key, every database URL's password) and of c, for free text: what the ledger stores, what
-// is printed.
+// Redactor returns the Redactor of every secret of the environment c was loaded from
+// (RedactorFromEnv: the API key, every database URL's password) and of c, for free text: what the
+// ledger stores, what is printed.
 func (c *Config) Redactor() *Redactor {
 	secrets := []string{c.APIKey.Reveal()}
 	if c.Database != nil {
 		secrets = append(secrets, c.Database.Password.Reveal())
 	}
-	return RedactorFromEnv(os.Environ()).With(secrets...)
+	var env *Redactor // nil redacts nothing
+	if c.envRedactor != nil {
+		env = c.envRedactor()
+	}
+	return env.With(secrets...)
 }
 
-// Load reads and validates the configuration from the process environment. An unset database URL
-// is not an error here (see RequireDatabase); any malformed variable is. The error is a *Error
-// when one variable is wrong, Errors when several are.
-func Load() (*Config, error) {
-	var e env
-	if err := envconfig.Process("", &e); err != nil {
-		// Only a bad specification can fail: every field is a *string.
-		return nil, fmt.Errorf("read environment: %w", err)
-	}
+// Load reads and validates the configuration from environ, a process environment in os.Environ's
+// form (KEY=value entries; of a key given twice the last wins, as in the environment exec gives
+// the Django child). An unset database URL is not an error here (see RequireDatabase); any
+// malformed variable is. The error is a *Error when one variable is wrong, Errors when several
+// are.
+func Load(environ []string) (*Config, error) {
 	c := Defaults()
-	l := &loader{c: c}
-
-	if v, ok := l.value("ZDCD_DATABASE_VAR", e.DatabaseVar); ok {
-		if problem := checkVarName(v); problem != "" {
-			l.fail("ZDCD_DATABASE_VAR", problem)
-		} else {
-			c.DatabaseVar = v
+	red := RedactorFromEnv(environ)
+	c.envRedactor = func() *Redactor { return red }
+	l := &loader{c: c, environ: environ}
+	for i := range variables {
+		v := &variables[i]
+		if v.namedBy != "" && l.failed(v.namedBy) {
+			continue // its name is unknown
 		}
-	}
-	if !l.failed("ZDCD_DATABASE_VAR") {
-		raw, present := os.LookupEnv(c.DatabaseVar)
-		if v, ok := l.value(c.DatabaseVar, ptrIf(raw, present)); ok {
-			d, err := ParseDatabaseURL(v)
-			if err != nil {
-				l.fail(c.DatabaseVar, "is malformed: "+err.Error())
-			} else {
-				c.Database = d
+		name := v.envName(c)
+		if value, ok := l.value(name); ok {
+			if problem := v.parse(c, value); problem != "" {
+				l.fail(name, problem)
+			}
+		}
+		if v.check != nil {
+			if problem := v.check(c, l.failed); problem != "" {
+				l.fail(name, problem)
 			}
 		}
 	}
-	if v, ok := l.value("ZDCD_DATABASE_ALIAS", e.DatabaseAlias); ok {
-		if strings.ContainsFunc(v, unicode.IsSpace) {
-			l.fail("ZDCD_DATABASE_ALIAS", "is invalid: it contains whitespace; expected a key of Django's DATABASES, such as default")
-		} else {
-			c.DatabaseAlias = v
-		}
-	}
-	if v, ok := l.value("ZDCD_DATABASE_ADDON", e.DatabaseAddon); ok {
-		if !isAddonName(v) {
-			l.fail("ZDCD_DATABASE_ADDON", "is invalid: expected a Heroku Postgres add-on id (a UUID) or name, such as postgresql-curved-12345")
-		} else {
-			c.DatabaseAddon = v
-		}
-	}
-
-	if v, ok := l.value("HEROKU_APP_NAME", e.AppName); ok {
-		if !isAppName(v) {
-			l.fail("HEROKU_APP_NAME", "is invalid: expected the Heroku app's name (lowercase letters, digits and dashes) or id")
-		} else {
-			c.AppName = v
-		}
-	}
-	if v, ok := l.value("HEROKU_API_KEY", e.APIKey); ok {
-		if strings.ContainsFunc(v, unicode.IsSpace) {
-			l.fail("HEROKU_API_KEY", "is invalid: it contains whitespace; expected the token alone, as printed by heroku authorizations:create")
-		} else {
-			c.APIKey = NewSecret(v)
-		}
-	}
-	if v, ok := l.value("ZDCD_PLATFORM_API_URL", e.PlatformAPIURL); ok {
-		c.PlatformAPIURL = l.apiURL("ZDCD_PLATFORM_API_URL", v, DefaultPlatformAPIURL)
-	}
-	if v, ok := l.value("ZDCD_DATA_API_URL", e.DataAPIURL); ok {
-		c.DataAPIURL = l.apiURL("ZDCD_DATA_API_URL", v, DefaultDataAPIURL)
-	}
-	c.APITimeout = l.duration("ZDCD_API_TIMEOUT", e.APITimeout, c.APITimeout, positive)
-	c.APIPollInterval = l.duration("ZDCD_API_POLL_INTERVAL", e.APIPollInterval, c.APIPollInterval, positive)
-
-	if v, ok := l.value("NIGHTLY_BUILD", e.NightlyBuild); ok {
-		switch strings.ToLower(v) {
-		case "true", "1":
-			c.NightlyBuild = true
-		case "false", "0":
-			c.NightlyBuild = false
-		default:
-			l.fail("NIGHTLY_BUILD", "is invalid: "+quote(v)+"; expected true, false, 1 or 0")
-		}
-	}
-	if v, ok := l.value("ZDCD_ALLOW", e.Allow); ok {
-		allow, problem := parseAllow(v)
-		if problem != "" {
-			l.fail("ZDCD_ALLOW", problem)
-		} else {
-			c.Allow = allow
-		}
-	}
-	if v, ok := l.value("ZDCD_ENABLE_RULES", e.EnableRules); ok {
-		for _, item := range strings.Split(v, ",") {
-			item = strings.TrimSpace(item)
-			if item == "" {
-				continue
-			}
-			if !isKebab(item) {
-				l.fail("ZDCD_ENABLE_RULES", "is invalid: item "+quote(item)+" is not a rule name (kebab-case: lowercase letters, digits and dashes); expected a comma-separated list such as require-table-schema")
-				break
-			}
-			c.EnableRules = append(c.EnableRules, item)
-		}
-	}
-
-	if v, ok := l.value("ZDCD_PROJECT_DIR", e.ProjectDir); ok {
-		c.ProjectDir = v
-	}
-	if v, ok := l.value("ZDCD_PYTHON", e.Python); ok {
-		c.Python = v
-	}
-	if v, ok := l.value("DJANGO_SETTINGS_MODULE", e.DjangoSettings); ok {
-		if !isDottedPath(v) {
-			l.fail("DJANGO_SETTINGS_MODULE", "is invalid: "+quote(v)+" is not a dotted module path; expected e.g. myproject.settings")
-		} else {
-			c.DjangoSettings = v
-		}
-	}
-	if v, ok := l.value("ZDCD_MIGRATE_COMMAND", e.MigrateCommand); ok {
-		if problem := checkMigrateCommand(v); problem != "" {
-			l.fail("ZDCD_MIGRATE_COMMAND", problem)
-		} else {
-			c.MigrateCommand = v
-		}
-	}
-
-	c.LockTimeout = l.duration("ZDCD_LOCK_TIMEOUT", e.LockTimeout, c.LockTimeout, pgSetting)
-	c.StatementTimeout = l.duration("ZDCD_STATEMENT_TIMEOUT", e.StatementTimeout, c.StatementTimeout, pgSetting|zeroOK)
-	if v, ok := l.value("ZDCD_LOCK_RETRIES", e.LockRetries); ok {
-		n, err := strconv.Atoi(v)
-		switch {
-		case err != nil:
-			l.fail("ZDCD_LOCK_RETRIES", "is invalid: "+quote(v)+" is not a whole number; expected 0 or more, such as 30")
-		case n < 0:
-			l.fail("ZDCD_LOCK_RETRIES", "is invalid: "+quote(v)+" is negative; expected 0 or more, such as 30")
-		default:
-			c.LockRetries = n
-		}
-	}
-	c.LockRetryDelay = l.duration("ZDCD_LOCK_RETRY_DELAY", e.LockRetryDelay, c.LockRetryDelay, positive)
-	c.LockRetryMaxDelay = l.duration("ZDCD_LOCK_RETRY_MAX_DELAY", e.LockRetryMaxDelay, c.LockRetryMaxDelay, positive)
-	if !l.failed("ZDCD_LOCK_RETRY_DELAY") && !l.failed("ZDCD_LOCK_RETRY_MAX_DELAY") && c.LockRetryMaxDelay < c.LockRetryDelay {
-		l.fail("ZDCD_LOCK_RETRY_MAX_DELAY", fmt.Sprintf("is invalid: %s is less than ZDCD_LOCK_RETRY_DELAY (%s); expected at least that",
-			formatDuration(c.LockRetryMaxDelay), formatDuration(c.LockRetryDelay)))
-	}
-	c.LockWait = l.duration("ZDCD_LOCK_WAIT", e.LockWait, c.LockWait, zeroOK)
-	c.ReleaseLockWait = l.duration("ZDCD_RELEASE_LOCK_WAIT", e.ReleaseLockWait, c.ReleaseLockWait, zeroOK)
-	c.ReleaseDeadline = l.duration("ZDCD_RELEASE_DEADLINE", e.ReleaseDeadline, c.ReleaseDeadline, positive)
-	if !l.failed("ZDCD_RELEASE_DEADLINE") && c.ReleaseDeadline > MaxReleaseDeadline {
-		// Heroku stops the release phase at one hour, and the limit cannot be extended (HEROKU.md
-		// 1.2): a later deadline would leave recovery to be cut off by Heroku.
-		l.fail("ZDCD_RELEASE_DEADLINE", fmt.Sprintf("is invalid: %s is past Heroku's one-hour limit on the release phase, which cannot be extended; expected at most 1h (the default 55m leaves time to record the outcome)",
-			formatDuration(c.ReleaseDeadline)))
-	}
-
-	if v, ok := l.value("ZDCD_BACKUP", e.Backup); ok {
-		switch p := BackupPolicy(strings.ToLower(v)); p {
-		case BackupAlways, BackupNever, BackupUnsafeOnly:
-			c.Backup = p
-		default:
-			l.fail("ZDCD_BACKUP", "is invalid: "+quote(v)+"; expected always, never or unsafe-only")
-		}
-	}
-	if v, ok := l.value("ZDCD_MAINTENANCE", e.Maintenance); ok {
-		switch p := MaintenancePolicy(strings.ToLower(v)); p {
-		case MaintenanceUnsafe, MaintenanceRecovery:
-			c.Maintenance = p
-		default:
-			l.fail("ZDCD_MAINTENANCE", "is invalid: "+quote(v)+"; expected unsafe or recovery")
-		}
-	}
-	if v, ok := l.value("ZDCD_BACKUP_DIR", e.BackupDir); ok {
-		c.BackupDir = v
-	}
-
-	if v, ok := l.value("ZDCD_NIGHTLY_WINDOW", e.NightlyWindow); ok {
-		w, err := ParseWindow(v)
-		if err != nil {
-			l.fail("ZDCD_NIGHTLY_WINDOW", "is invalid: "+err.Error())
-		} else {
-			c.NightlyWindow = w
-		}
-	}
-	c.NightlyReleaseTimeout = l.duration("ZDCD_NIGHTLY_RELEASE_TIMEOUT", e.NightlyTimeout, c.NightlyReleaseTimeout, positive)
-
 	switch len(l.errs) {
 	case 0:
 		return c, nil
@@ -485,17 +292,15 @@ func (c *Config) RequireDatabase() (*DatabaseURL, error) {
 
 // loader collects values and errors for Load.
 type loader struct {
-	c    *Config
-	errs Errors
+	c       *Config
+	environ []string
+	errs    Errors
 }
 
 // value returns a variable's trimmed value and whether it is set (non-empty), recording it as set
 // for Print. A value with a control character inside is an error (never quoted: it may be a secret).
-func (l *loader) value(name string, raw *string) (string, bool) {
-	if raw == nil {
-		return "", false
-	}
-	v := strings.TrimSpace(*raw)
+func (l *loader) value(name string) (string, bool) {
+	v := strings.TrimSpace(childenv.Value(l.environ, name))
 	if v == "" {
 		return "", false
 	}
@@ -518,136 +323,4 @@ func (l *loader) failed(name string) bool {
 		}
 	}
 	return false
-}
-
-// Duration constraints, for loader.duration. Without flags a duration must be positive.
-const positive = 0
-
-const (
-	// zeroOK allows 0 (meaning "none").
-	zeroOK = 1 << iota
-	// pgSetting marks a PostgreSQL setting: at least 1ms (its resolution) unless 0, at most
-	// maxPGTimeout.
-	pgSetting
-)
-
-// duration parses a duration variable, returning def when it is unset or invalid.
-func (l *loader) duration(name string, raw *string, def time.Duration, flags int) time.Duration {
-	v, ok := l.value(name, raw)
-	if !ok {
-		return def
-	}
-	expected := "expected a positive duration such as 100ms, 2s or 1m"
-	if flags&zeroOK != 0 {
-		expected = "expected a duration such as 30s or 10m, or 0 for none"
-	}
-	fail := func(what string) time.Duration {
-		l.fail(name, "is invalid: "+quote(v)+" "+what+"; "+expected)
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	switch {
-	case err != nil:
-		if _, numErr := strconv.ParseFloat(v, 64); numErr == nil {
-			return fail("has no unit")
-		}
-		return fail("is not a duration")
-	case d < 0:
-		return fail("is negative")
-	case d == 0 && flags&zeroOK == 0:
-		return fail("is zero")
-	case d == 0:
-		return 0
-	case flags&pgSetting != 0 && d < time.Millisecond:
-		return fail("is less than 1ms, PostgreSQL's resolution")
-	case flags&pgSetting != 0 && d > maxPGTimeout:
-		return fail("is more than PostgreSQL's limit of " + formatDuration(maxPGTimeout))
-	}
-	return d
-}
-
-// apiURL validates a Heroku API base URL, returning it without a trailing slash (or def on error).
-// It is never quoted in errors: a URL may carry credentials.
-func (l *loader) apiURL(name, v, def string) string {
-	expected := "expected an absolute http:// or https:// URL such as " + def
-	u, err := url.Parse(v)
-	switch {
-	case err != nil:
-		l.fail(name, "is invalid: it is not a URL; "+expected)
-	case u.Scheme != "http" && u.Scheme != "https":
-		l.fail(name, "is invalid: scheme must be http:// or https://; "+expected)
-	case u.Host == "":
-		l.fail(name, "is invalid: it names no host; "+expected)
-	case u.User != nil:
-		l.fail(name, "is invalid: it must not contain a user name or password (HEROKU_API_KEY is sent as the token); "+expected)
-	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(v, "?"):
-		l.fail(name, "is invalid: it must not contain a query or fragment; "+expected)
-	default:
-		return strings.TrimRight(v, "/")
-	}
-	return def
-}
-
-// checkVarName validates ZDCD_DATABASE_VAR. The value is never quoted: a common mistake is to put
-// the URL itself there, password included.
-func checkVarName(v string) string {
-	const expected = "expected the name of the variable that holds the database URL, such as DATABASE_URL or HEROKU_POSTGRESQL_RED_URL"
-	if strings.Contains(v, "://") {
-		return "is invalid: it holds a URL, not a variable name; " + expected
-	}
-	for i, r := range v {
-		if r != '_' && !isASCIILetter(r) && (i == 0 || r < '0' || r > '9') {
-			return "is invalid: it is not a variable name (letters, digits and underscores, not starting with a digit); " + expected
-		}
-	}
-	return ""
-}
-
-func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
-
-// isAppName accepts a Heroku app name or id: lowercase letters, digits and dashes.
-func isAppName(v string) bool {
-	for _, r := range v {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
-			return false
-		}
-	}
-	return v != "" && v[0] != '-'
-}
-
-// isAddonName accepts an add-on id (UUID) or name. The value goes into API paths, so anything
-// that could change a path ('/', '?', '%', ...) is refused.
-func isAddonName(v string) bool {
-	for _, r := range v {
-		if !isASCIILetter(r) && (r < '0' || r > '9') && r != '-' && r != '_' {
-			return false
-		}
-	}
-	return v != ""
-}
-
-// isDottedPath accepts a Python dotted module path: "myproject.settings.production".
-func isDottedPath(v string) bool {
-	for _, part := range strings.Split(v, ".") {
-		if !isIdentifier(part) {
-			return false
-		}
-	}
-	return true
-}
-
-// quote quotes a non-secret value for an error message, on one line, shortened when long.
-func quote(v string) string {
-	const max = 60
-	if r := []rune(v); len(r) > max {
-		v = string(r[:max]) + "..."
-	}
-	return strconv.Quote(v)
-}
-
-func ptrIf(s string, ok bool) *string {
-	if !ok {
-		return nil
-	}
-	return &s
 }

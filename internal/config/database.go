@@ -72,149 +72,201 @@ const expectedURL = "expected postgres://user:password@host:5432/database"
 // The error's message says what is wrong without ever quoting the URL or any part of it, so it can
 // be shown as is ("scheme must be postgres:// or postgresql://").
 func ParseDatabaseURL(s string) (*DatabaseURL, error) {
-	s = strings.TrimSpace(s)
-	problem := func(msg string) (*DatabaseURL, error) { return nil, errors.New(msg) }
-	if s == "" {
-		return problem("it is empty; " + expectedURL)
+	d, problem := parseDatabaseURL(strings.TrimSpace(s))
+	if problem != "" {
+		return nil, errors.New(problem)
 	}
-	if strings.ContainsFunc(s, unicode.IsControl) {
-		return problem("it contains a control character; " + expectedURL + " on one line")
+	return d, nil
+}
+
+// badEscape is the message for an invalid percent-encoding in the userinfo or host.
+const badEscape = "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"
+
+// parseDatabaseURL is ParseDatabaseURL with the error as its message ("" when s is valid).
+func parseDatabaseURL(s string) (*DatabaseURL, string) {
+	rest, problem := urlBody(s)
+	if problem != "" {
+		return nil, problem
 	}
-	i := strings.Index(s, "://")
-	if i < 0 {
-		return problem("it is not a URL; " + expectedURL)
-	}
-	if scheme := strings.ToLower(s[:i]); scheme != "postgres" && scheme != "postgresql" {
-		return problem("scheme must be postgres:// or postgresql://")
-	}
-	if strings.Contains(s, "#") {
-		return problem("it contains '#', which starts a URL fragment; percent-encode it as %23 in the user name or password")
-	}
-	rest := s[i+3:]
 	rest, rawQuery, _ := strings.Cut(rest, "?")
 	authority, rawPath, _ := strings.Cut(rest, "/")
-	if strings.Count(authority, "@") > 1 {
-		return problem("it contains '@' more than once; percent-encode '@' in the user name or password as %40")
-	}
-	const badEscape = "it has an invalid percent-encoding; percent-encode special characters in the user name and password (% as %25, @ as %40)"
 	d := &DatabaseURL{Params: map[string]string{}}
-	hostport := authority
-	if userinfo, hp, ok := strings.Cut(authority, "@"); ok {
-		hostport = hp
-		rawUser, rawPass, hasPass := strings.Cut(userinfo, ":")
-		var err error
-		if d.User, err = percentDecode(rawUser); err != nil {
-			return problem(badEscape)
-		}
-		if hasPass {
-			pw, err := percentDecode(rawPass)
-			if err != nil {
-				return problem(badEscape)
-			}
-			d.Password = NewSecret(pw)
-		}
+	hostport, problem := d.parseUserinfo(authority)
+	if problem != "" {
+		return nil, problem
 	}
-	if strings.Contains(hostport, ",") {
-		return problem("it names several hosts, which zdcd does not support; name one host")
-	}
-	var rawHost, port string
-	if strings.HasPrefix(hostport, "[") {
-		end := strings.Index(hostport, "]")
-		if end < 0 {
-			return problem("an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database")
-		}
-		rawHost, port = hostport[1:end], hostport[end+1:]
-		if port != "" {
-			if !strings.HasPrefix(port, ":") {
-				return problem("it is not a valid URL; " + expectedURL)
-			}
-			port = port[1:]
-		}
-		if !strings.Contains(rawHost, ":") {
-			return problem("its host contains an invalid character; " + expectedURL)
-		}
-	} else {
-		if strings.Count(hostport, ":") > 1 {
-			return problem("an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database")
-		}
-		rawHost, port, _ = strings.Cut(hostport, ":")
-		if strings.HasPrefix(hostport, ":") || (strings.Contains(hostport, ":") && port == "") {
-			return problem("port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)")
-		}
+	rawHost, port, problem := splitHostPort(hostport)
+	if problem != "" {
+		return nil, problem
 	}
 	portInAuthority := port
 	host, err := percentDecode(rawHost)
 	if err != nil {
-		return problem(badEscape)
+		return nil, badEscape
 	}
 	d.Host = host
 	if d.Database, err = percentDecode(rawPath); err != nil {
-		return problem("its database name has an invalid percent-encoding; percent-encode special characters (% as %25)")
+		return nil, "its database name has an invalid percent-encoding; percent-encode special characters (% as %25)"
 	}
-	if rawQuery != "" {
-		for _, pair := range strings.Split(rawQuery, "&") {
-			if pair == "" {
-				continue
+	if port, problem = d.parseQuery(rawQuery, port); problem != "" {
+		return nil, problem
+	}
+	if problem := d.check(port, portInAuthority); problem != "" {
+		return nil, problem
+	}
+	return d, ""
+}
+
+// urlBody checks a URL's form and scheme and returns what follows "://".
+func urlBody(s string) (string, string) {
+	if s == "" {
+		return "", "it is empty; " + expectedURL
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return "", "it contains a control character; " + expectedURL + " on one line"
+	}
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return "", "it is not a URL; " + expectedURL
+	}
+	if scheme := strings.ToLower(s[:i]); scheme != "postgres" && scheme != "postgresql" {
+		return "", "scheme must be postgres:// or postgresql://"
+	}
+	if strings.Contains(s, "#") {
+		return "", "it contains '#', which starts a URL fragment; percent-encode it as %23 in the user name or password"
+	}
+	return s[i+3:], ""
+}
+
+// parseUserinfo reads the user and password of the authority into d and returns its host:port.
+func (d *DatabaseURL) parseUserinfo(authority string) (hostport, problem string) {
+	if strings.Count(authority, "@") > 1 {
+		return "", "it contains '@' more than once; percent-encode '@' in the user name or password as %40"
+	}
+	userinfo, hostport, ok := strings.Cut(authority, "@")
+	if !ok {
+		return authority, ""
+	}
+	rawUser, rawPass, hasPass := strings.Cut(userinfo, ":")
+	var err error
+	if d.User, err = percentDecode(rawUser); err != nil {
+		return "", badEscape
+	}
+	if hasPass {
+		pw, err := percentDecode(rawPass)
+		if err != nil {
+			return "", badEscape
+		}
+		d.Password = NewSecret(pw)
+	}
+	return hostport, ""
+}
+
+// splitHostPort splits the authority's host:port, the host still percent-encoded.
+func splitHostPort(hostport string) (rawHost, port, problem string) {
+	const ipv6 = "an IPv6 host must be in brackets, as in postgres://user:password@[2001:db8::1]:5432/database"
+	if strings.Contains(hostport, ",") {
+		return "", "", "it names several hosts, which zdcd does not support; name one host"
+	}
+	if !strings.HasPrefix(hostport, "[") {
+		if strings.Count(hostport, ":") > 1 {
+			return "", "", ipv6
+		}
+		rawHost, port, _ = strings.Cut(hostport, ":")
+		if strings.HasPrefix(hostport, ":") || (strings.Contains(hostport, ":") && port == "") {
+			return "", "", "port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)"
+		}
+		return rawHost, port, ""
+	}
+	end := strings.Index(hostport, "]")
+	if end < 0 {
+		return "", "", ipv6
+	}
+	rawHost, port = hostport[1:end], hostport[end+1:]
+	if port != "" {
+		if !strings.HasPrefix(port, ":") {
+			return "", "", "it is not a valid URL; " + expectedURL
+		}
+		port = port[1:]
+	}
+	if !strings.Contains(rawHost, ":") {
+		return "", "", "its host contains an invalid character; " + expectedURL
+	}
+	return rawHost, port, ""
+}
+
+// parseQuery reads the query's parameters into d; a port parameter overrides port, as in libpq.
+func (d *DatabaseURL) parseQuery(rawQuery, port string) (string, string) {
+	if rawQuery == "" {
+		return port, ""
+	}
+	for _, pair := range strings.Split(rawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, ok := strings.Cut(pair, "=")
+		if !ok || strings.Contains(rawValue, "=") {
+			return "", "its query string is invalid; write each parameter as name=value, percent-encoding '=' and '&' in values (%3D, %26)"
+		}
+		if strings.Contains(pair, "+") {
+			return "", "its query string contains '+', which libpq reads as a plus and dj-database-url as a space; write %20 for a space, %2B for a plus"
+		}
+		k, err1 := percentDecode(rawKey)
+		v, err2 := percentDecode(rawValue)
+		if err1 != nil || err2 != nil {
+			return "", "its query string is invalid; percent-encode special characters in parameter values (% as %25)"
+		}
+		switch k {
+		case "host":
+			d.Host = v
+		case "port":
+			port = v
+		case "user":
+			d.User = v
+		case "password":
+			d.Password = NewSecret(v)
+		case "dbname":
+			d.Database = v
+		case "ssl":
+			if v != "true" {
+				return "", "its query parameter ssl must be true (or write sslmode=require)"
 			}
-			rawKey, rawValue, ok := strings.Cut(pair, "=")
-			if !ok || strings.Contains(rawValue, "=") {
-				return problem("its query string is invalid; write each parameter as name=value, percent-encoding '=' and '&' in values (%3D, %26)")
+			d.Params["sslmode"] = "require"
+		default:
+			if !queryParams[k] {
+				return "", unknownParam(k)
 			}
-			if strings.Contains(pair, "+") {
-				return problem("its query string contains '+', which libpq reads as a plus and dj-database-url as a space; write %20 for a space, %2B for a plus")
-			}
-			k, err1 := percentDecode(rawKey)
-			v, err2 := percentDecode(rawValue)
-			if err1 != nil || err2 != nil {
-				return problem("its query string is invalid; percent-encode special characters in parameter values (% as %25)")
-			}
-			switch k {
-			case "host":
-				d.Host = v
-			case "port":
-				port = v
-			case "user":
-				d.User = v
-			case "password":
-				d.Password = NewSecret(v)
-			case "dbname":
-				d.Database = v
-			case "ssl":
-				if v != "true" {
-					return problem("its query parameter ssl must be true (or write sslmode=require)")
-				}
-				d.Params["sslmode"] = "require"
-			default:
-				if !queryParams[k] {
-					return problem(unknownParam(k))
-				}
-				d.Params[k] = v
-			}
+			d.Params[k] = v
 		}
 	}
+	return port, ""
+}
+
+// check validates the host and database d ended with, and sets its port.
+func (d *DatabaseURL) check(port, portInAuthority string) string {
 	switch {
 	case d.Host == "":
-		return problem("it names no host; " + expectedURL + ", or for a Unix-domain socket postgres://user:password@%2Fvar%2Frun%2Fpostgresql/database")
+		return "it names no host; " + expectedURL + ", or for a Unix-domain socket postgres://user:password@%2Fvar%2Frun%2Fpostgresql/database"
 	case strings.Contains(d.Host, ","):
-		return problem("it names several hosts, which zdcd does not support; name one host")
+		return "it names several hosts, which zdcd does not support; name one host"
 	case !strings.HasPrefix(d.Host, "/") && !validHost(d.Host):
-		return problem("its host contains an invalid character; " + expectedURL)
+		return "its host contains an invalid character; " + expectedURL
 	}
 	d.Port = DefaultPort
 	if port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 || strings.HasPrefix(port, "+") {
 			if err != nil && port == portInAuthority {
-				return problem("port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)")
+				return "port must be a number from 1 to 65535 (if the password contains ':', '/' or '@', percent-encode them)"
 			}
-			return problem("port must be a number from 1 to 65535")
+			return "port must be a number from 1 to 65535"
 		}
 		d.Port = n
 	}
 	if d.Database == "" {
-		return problem("it names no database; " + expectedURL)
+		return "it names no database; " + expectedURL
 	}
-	return d, nil
+	return ""
 }
 
 // queryParams are the libpq connection parameters a URL may carry besides host, port, user,

@@ -8,127 +8,134 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// urlWant is what a parsed URL must hold.
+type urlWant struct {
+	host, user, password, database string
+	port                           int
+	params                         map[string]string
+	str                            string // String(), redacted
+	conn                           string // ConnString()
+}
+
+// parseURLTest is one case of TestParseDatabaseURL.
+type parseURLTest struct {
+	name string
+	in   string
+	want urlWant
+}
+
+var parseURLTests = []parseURLTest{
+	{
+		name: "heroku",
+		in:   "postgres://u8ab:p3f00d@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq",
+		want: urlWant{host: "ec2-1-2-3-4.compute-1.amazonaws.com", port: 5432, user: "u8ab", password: "p3f00d", database: "d9kq", params: map[string]string{},
+			str:  "postgres://u8ab:********@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq",
+			conn: "postgres://u8ab:p3f00d@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq"},
+	},
+	{
+		name: "sslmode kept with other params, sorted",
+		in:   "postgres://user:pass@host:5432/db?sslmode=require&application_name=zdcd%20release",
+		want: urlWant{host: "host", port: 5432, user: "user", password: "pass", database: "db",
+			params: map[string]string{"sslmode": "require", "application_name": "zdcd release"},
+			str:    "postgres://user:********@host:5432/db?application_name=zdcd%20release&sslmode=require",
+			conn:   "postgres://user:pass@host:5432/db?application_name=zdcd%20release&sslmode=require"},
+	},
+	{
+		name: "postgresql scheme, upper case, no port",
+		in:   "PostgreSQL://user:pass@db.example.com/app",
+		want: urlWant{host: "db.example.com", port: 5432, user: "user", password: "pass", database: "app", params: map[string]string{},
+			str:  "postgres://user:********@db.example.com:5432/app",
+			conn: "postgres://user:pass@db.example.com:5432/app"},
+	},
+	{
+		name: "percent-encoded password with @ : / and %",
+		in:   "postgres://us%40er:p%40ss%3Aw%2Ford%25@host:6543/db",
+		want: urlWant{host: "host", port: 6543, user: "us@er", password: "p@ss:w/ord%", database: "db", params: map[string]string{},
+			str:  "postgres://us%40er:********@host:6543/db",
+			conn: "postgres://us%40er:p%40ss%3Aw%2Ford%25@host:6543/db"},
+	},
+	{
+		name: "IPv6",
+		in:   "postgres://user:pass@[2001:db8::1]:5433/db",
+		want: urlWant{host: "2001:db8::1", port: 5433, user: "user", password: "pass", database: "db", params: map[string]string{},
+			str:  "postgres://user:********@[2001:db8::1]:5433/db",
+			conn: "postgres://user:pass@[2001:db8::1]:5433/db"},
+	},
+	{
+		name: "IPv6 loopback without port",
+		in:   "postgres://user@[::1]/db",
+		want: urlWant{host: "::1", port: 5432, user: "user", database: "db", params: map[string]string{},
+			str:  "postgres://user@[::1]:5432/db",
+			conn: "postgres://user@[::1]:5432/db"},
+	},
+	{
+		name: "no user, no password",
+		in:   "postgres://localhost/db",
+		want: urlWant{host: "localhost", port: 5432, database: "db", params: map[string]string{},
+			str:  "postgres://localhost:5432/db",
+			conn: "postgres://localhost:5432/db"},
+	},
+	{
+		name: "unix socket in host parameter",
+		in:   "postgres:///db?host=/var/run/postgresql&port=5433",
+		want: urlWant{host: "/var/run/postgresql", port: 5433, database: "db", params: map[string]string{},
+			str:  "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql&port=5433",
+			conn: "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql&port=5433"},
+	},
+	{
+		name: "password parameter overrides and is redacted",
+		in:   "postgres://user:old@host/db?password=s3cret&sslpassword=k3y",
+		want: urlWant{host: "host", port: 5432, user: "user", password: "s3cret", database: "db", params: map[string]string{"sslpassword": "k3y"},
+			str:  "postgres://user:********@host:5432/db?sslpassword=********",
+			conn: "postgres://user:s3cret@host:5432/db?sslpassword=k3y"},
+	},
+	{
+		name: "libpq options, %20 a space, written back as %20 (pgx and libpq read '+' as a plus)",
+		in:   "postgres://user:pass@host/db?options=-c%20statement_timeout%3D30000",
+		want: urlWant{host: "host", port: 5432, user: "user", password: "pass", database: "db",
+			params: map[string]string{"options": "-c statement_timeout=30000"},
+			str:    "postgres://user:********@host:5432/db?options=-c%20statement_timeout%3D30000",
+			conn:   "postgres://user:pass@host:5432/db?options=-c%20statement_timeout%3D30000"},
+	},
+	{
+		name: "dj-database-url's socket: percent-encoded directory as host",
+		in:   "postgres://u:p@%2Fvar%2Frun%2Fpostgresql/db",
+		want: urlWant{host: "/var/run/postgresql", port: 5432, user: "u", password: "p", database: "db", params: map[string]string{},
+			str:  "postgres://u:********@/db?host=%2Fvar%2Frun%2Fpostgresql&port=5432",
+			conn: "postgres://u:p@/db?host=%2Fvar%2Frun%2Fpostgresql&port=5432"},
+	},
+	{
+		name: "lower-case hex, socket with port, no user",
+		in:   "postgresql://%2ftmp%2fpg:5433/db",
+		want: urlWant{host: "/tmp/pg", port: 5433, database: "db", params: map[string]string{},
+			str:  "postgres:///db?host=%2Ftmp%2Fpg&port=5433",
+			conn: "postgres:///db?host=%2Ftmp%2Fpg&port=5433"},
+	},
+	{
+		name: "ssl=true is sslmode=require; a plus in the password stays a plus",
+		in:   "postgres://u:a+b@h/db?ssl=true&connect_timeout=5",
+		want: urlWant{host: "h", port: 5432, user: "u", password: "a+b", database: "db", params: map[string]string{"sslmode": "require", "connect_timeout": "5"},
+			str:  "postgres://u:********@h:5432/db?connect_timeout=5&sslmode=require",
+			conn: "postgres://u:a+b@h:5432/db?connect_timeout=5&sslmode=require"},
+	},
+	{
+		name: "encoded database name, surrounding whitespace",
+		in:   " postgres://u:p@h:5432/my%20db\n",
+		want: urlWant{host: "h", port: 5432, user: "u", password: "p", database: "my db", params: map[string]string{},
+			str:  "postgres://u:********@h:5432/my%20db",
+			conn: "postgres://u:p@h:5432/my%20db"},
+	},
+}
+
 func TestParseDatabaseURL(t *testing.T) {
-	type want struct {
-		host, user, password, database string
-		port                           int
-		params                         map[string]string
-		str                            string // String(), redacted
-		conn                           string // ConnString()
-	}
-	tests := []struct {
-		name string
-		in   string
-		want want
-	}{
-		{
-			name: "heroku",
-			in:   "postgres://u8ab:p3f00d@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq",
-			want: want{host: "ec2-1-2-3-4.compute-1.amazonaws.com", port: 5432, user: "u8ab", password: "p3f00d", database: "d9kq", params: map[string]string{},
-				str:  "postgres://u8ab:********@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq",
-				conn: "postgres://u8ab:p3f00d@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq"},
-		},
-		{
-			name: "sslmode kept with other params, sorted",
-			in:   "postgres://user:pass@host:5432/db?sslmode=require&application_name=zdcd%20release",
-			want: want{host: "host", port: 5432, user: "user", password: "pass", database: "db",
-				params: map[string]string{"sslmode": "require", "application_name": "zdcd release"},
-				str:    "postgres://user:********@host:5432/db?application_name=zdcd%20release&sslmode=require",
-				conn:   "postgres://user:pass@host:5432/db?application_name=zdcd%20release&sslmode=require"},
-		},
-		{
-			name: "postgresql scheme, upper case, no port",
-			in:   "PostgreSQL://user:pass@db.example.com/app",
-			want: want{host: "db.example.com", port: 5432, user: "user", password: "pass", database: "app", params: map[string]string{},
-				str:  "postgres://user:********@db.example.com:5432/app",
-				conn: "postgres://user:pass@db.example.com:5432/app"},
-		},
-		{
-			name: "percent-encoded password with @ : / and %",
-			in:   "postgres://us%40er:p%40ss%3Aw%2Ford%25@host:6543/db",
-			want: want{host: "host", port: 6543, user: "us@er", password: "p@ss:w/ord%", database: "db", params: map[string]string{},
-				str:  "postgres://us%40er:********@host:6543/db",
-				conn: "postgres://us%40er:p%40ss%3Aw%2Ford%25@host:6543/db"},
-		},
-		{
-			name: "IPv6",
-			in:   "postgres://user:pass@[2001:db8::1]:5433/db",
-			want: want{host: "2001:db8::1", port: 5433, user: "user", password: "pass", database: "db", params: map[string]string{},
-				str:  "postgres://user:********@[2001:db8::1]:5433/db",
-				conn: "postgres://user:pass@[2001:db8::1]:5433/db"},
-		},
-		{
-			name: "IPv6 loopback without port",
-			in:   "postgres://user@[::1]/db",
-			want: want{host: "::1", port: 5432, user: "user", database: "db", params: map[string]string{},
-				str:  "postgres://user@[::1]:5432/db",
-				conn: "postgres://user@[::1]:5432/db"},
-		},
-		{
-			name: "no user, no password",
-			in:   "postgres://localhost/db",
-			want: want{host: "localhost", port: 5432, database: "db", params: map[string]string{},
-				str:  "postgres://localhost:5432/db",
-				conn: "postgres://localhost:5432/db"},
-		},
-		{
-			name: "unix socket in host parameter",
-			in:   "postgres:///db?host=/var/run/postgresql&port=5433",
-			want: want{host: "/var/run/postgresql", port: 5433, database: "db", params: map[string]string{},
-				str:  "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql&port=5433",
-				conn: "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql&port=5433"},
-		},
-		{
-			name: "password parameter overrides and is redacted",
-			in:   "postgres://user:old@host/db?password=s3cret&sslpassword=k3y",
-			want: want{host: "host", port: 5432, user: "user", password: "s3cret", database: "db", params: map[string]string{"sslpassword": "k3y"},
-				str:  "postgres://user:********@host:5432/db?sslpassword=********",
-				conn: "postgres://user:s3cret@host:5432/db?sslpassword=k3y"},
-		},
-		{
-			name: "libpq options, %20 a space, written back as %20 (pgx and libpq read '+' as a plus)",
-			in:   "postgres://user:pass@host/db?options=-c%20statement_timeout%3D30000",
-			want: want{host: "host", port: 5432, user: "user", password: "pass", database: "db",
-				params: map[string]string{"options": "-c statement_timeout=30000"},
-				str:    "postgres://user:********@host:5432/db?options=-c%20statement_timeout%3D30000",
-				conn:   "postgres://user:pass@host:5432/db?options=-c%20statement_timeout%3D30000"},
-		},
-		{
-			name: "dj-database-url's socket: percent-encoded directory as host",
-			in:   "postgres://u:p@%2Fvar%2Frun%2Fpostgresql/db",
-			want: want{host: "/var/run/postgresql", port: 5432, user: "u", password: "p", database: "db", params: map[string]string{},
-				str:  "postgres://u:********@/db?host=%2Fvar%2Frun%2Fpostgresql&port=5432",
-				conn: "postgres://u:p@/db?host=%2Fvar%2Frun%2Fpostgresql&port=5432"},
-		},
-		{
-			name: "lower-case hex, socket with port, no user",
-			in:   "postgresql://%2ftmp%2fpg:5433/db",
-			want: want{host: "/tmp/pg", port: 5433, database: "db", params: map[string]string{},
-				str:  "postgres:///db?host=%2Ftmp%2Fpg&port=5433",
-				conn: "postgres:///db?host=%2Ftmp%2Fpg&port=5433"},
-		},
-		{
-			name: "ssl=true is sslmode=require; a plus in the password stays a plus",
-			in:   "postgres://u:a+b@h/db?ssl=true&connect_timeout=5",
-			want: want{host: "h", port: 5432, user: "u", password: "a+b", database: "db", params: map[string]string{"sslmode": "require", "connect_timeout": "5"},
-				str:  "postgres://u:********@h:5432/db?connect_timeout=5&sslmode=require",
-				conn: "postgres://u:a+b@h:5432/db?connect_timeout=5&sslmode=require"},
-		},
-		{
-			name: "encoded database name, surrounding whitespace",
-			in:   " postgres://u:p@h:5432/my%20db\n",
-			want: want{host: "h", port: 5432, user: "u", password: "p", database: "my db", params: map[string]string{},
-				str:  "postgres://u:********@h:5432/my%20db",
-				conn: "postgres://u:p@h:5432/my%20db"},
-		},
-	}
+	tests := parseURLTests
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := ParseDatabaseURL(tt.in)
 			if err != nil {
 				t.Fatalf("ParseDatabaseURL: %v", err)
 			}
-			got := want{host: d.Host, port: d.Port, user: d.User, password: d.Password.Reveal(), database: d.Database,
+			got := urlWant{host: d.Host, port: d.Port, user: d.User, password: d.Password.Reveal(), database: d.Database,
 				params: d.Params, str: d.String(), conn: d.ConnString()}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)

@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/json"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -35,73 +34,22 @@ type Setting struct {
 
 // Settings lists every variable zdcd reads with its effective value, grouped, secrets redacted.
 func (c *Config) Settings() []Setting {
-	var out []Setting
-	group := ""
-	add := func(name, value string, hasDefault bool, note string) {
-		s := Setting{Name: name, Value: value, Note: note, Group: group}
+	out := make([]Setting, 0, len(variables))
+	for i := range variables {
+		v := &variables[i]
+		name := v.envName(c)
+		s := Setting{Name: name, Value: v.show(c), Group: v.group}
 		switch {
 		case c.set[name]:
 			s.Source = FromEnv
-			s.Note = ""
-		case hasDefault:
+		case v.hasDefault():
 			s.Source = FromDefault
+			s.Note = strings.ReplaceAll(v.note, "{ZDCD_DATABASE_VAR}", c.DatabaseVar)
 		default:
 			s.Source = Unset
 		}
 		out = append(out, s)
 	}
-
-	group = "Database"
-	add("ZDCD_DATABASE_VAR", c.DatabaseVar, true, "")
-	db := ""
-	if c.Database != nil {
-		db = c.Database.String()
-	}
-	add(c.DatabaseVar, db, false, "")
-	add("ZDCD_DATABASE_ALIAS", c.DatabaseAlias, true, "")
-	add("ZDCD_DATABASE_ADDON", c.DatabaseAddon, true, "the Heroku Postgres add-on attached as "+c.DatabaseVar)
-
-	group = "Heroku"
-	add("HEROKU_APP_NAME", c.AppName, false, "")
-	add("HEROKU_API_KEY", c.APIKey.String(), false, "")
-	add("ZDCD_PLATFORM_API_URL", c.PlatformAPIURL, true, "")
-	add("ZDCD_DATA_API_URL", c.DataAPIURL, true, "")
-	add("ZDCD_API_TIMEOUT", formatDuration(c.APITimeout), true, "")
-	add("ZDCD_API_POLL_INTERVAL", formatDuration(c.APIPollInterval), true, "")
-
-	group = "Approvals"
-	add("NIGHTLY_BUILD", strconv.FormatBool(c.NightlyBuild), true, "")
-	allow := make([]string, len(c.Allow))
-	for i, a := range c.Allow {
-		allow[i] = a.String()
-	}
-	add("ZDCD_ALLOW", strings.Join(allow, ","), true, "none")
-	add("ZDCD_ENABLE_RULES", strings.Join(c.EnableRules, ","), true, "none (opt-in rules off)")
-
-	group = "Django"
-	add("ZDCD_PROJECT_DIR", c.ProjectDir, true, "")
-	add("ZDCD_PYTHON", c.Python, true, "python, then python3, on PATH")
-	add("DJANGO_SETTINGS_MODULE", c.DjangoSettings, true, "the one manage.py sets")
-	add("ZDCD_MIGRATE_COMMAND", c.MigrateCommand, true, "")
-
-	group = "Locks and timeouts"
-	add("ZDCD_LOCK_TIMEOUT", formatDuration(c.LockTimeout), true, "")
-	add("ZDCD_STATEMENT_TIMEOUT", formatDuration(c.StatementTimeout), true, "")
-	add("ZDCD_LOCK_RETRIES", strconv.Itoa(c.LockRetries), true, "")
-	add("ZDCD_LOCK_RETRY_DELAY", formatDuration(c.LockRetryDelay), true, "")
-	add("ZDCD_LOCK_RETRY_MAX_DELAY", formatDuration(c.LockRetryMaxDelay), true, "")
-	add("ZDCD_LOCK_WAIT", formatDuration(c.LockWait), true, "")
-	add("ZDCD_RELEASE_LOCK_WAIT", formatDuration(c.ReleaseLockWait), true, "")
-	add("ZDCD_RELEASE_DEADLINE", formatDuration(c.ReleaseDeadline), true, "")
-
-	group = "Backup"
-	add("ZDCD_BACKUP", string(c.Backup), true, "")
-	add("ZDCD_BACKUP_DIR", c.BackupDir, true, "a temporary directory")
-	add("ZDCD_MAINTENANCE", string(c.Maintenance), true, "")
-
-	group = "Nightly"
-	add("ZDCD_NIGHTLY_WINDOW", c.NightlyWindow.String(), true, "any time")
-	add("ZDCD_NIGHTLY_RELEASE_TIMEOUT", formatDuration(c.NightlyReleaseTimeout), true, "")
 	return out
 }
 

@@ -10,8 +10,7 @@ import (
 )
 
 func TestPrint(t *testing.T) {
-	clearEnv(t)
-	setEnv(t, map[string]string{
+	c, err := Load(environ(map[string]string{
 		"DATABASE_URL":           "postgres://u8ab:hunter2@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d9kq?sslmode=require",
 		"HEROKU_APP_NAME":        "shop-prod",
 		"HEROKU_API_KEY":         "HRKU-topsecret",
@@ -19,8 +18,7 @@ func TestPrint(t *testing.T) {
 		"ZDCD_STATEMENT_TIMEOUT": "0",
 		"ZDCD_ALLOW":             "shop.0007_remove_price:remove-field, shop.0008_x",
 		"ZDCD_BACKUP":            "always",
-	})
-	c, err := Load()
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +76,7 @@ ZDCD_NIGHTLY_RELEASE_TIMEOUT=1h (default)
 }
 
 func TestPrintUnset(t *testing.T) {
-	clearEnv(t)
-	c, err := Load()
+	c, err := Load(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,9 +92,7 @@ func TestPrintUnset(t *testing.T) {
 }
 
 func TestPrintJSON(t *testing.T) {
-	clearEnv(t)
-	setEnv(t, map[string]string{"HEROKU_API_KEY": "HRKU-topsecret", "ZDCD_LOCK_RETRIES": "3"})
-	c, err := Load()
+	c, err := Load(environ(map[string]string{"HEROKU_API_KEY": "HRKU-topsecret", "ZDCD_LOCK_RETRIES": "3"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +131,8 @@ func TestSettingsCoverEveryVariable(t *testing.T) {
 	for _, s := range Defaults().Settings() {
 		seen[s.Name]++
 	}
-	for _, name := range append(envNames(), "DATABASE_URL") {
+	for i := range variables {
+		name := variables[i].name
 		if seen[name] != 1 {
 			t.Errorf("%s appears %d times in Settings", name, seen[name])
 		}
@@ -155,90 +151,89 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-// TestNoSecretLeaks checks every way a secret could get out: errors, Print, PrintJSON, fmt verbs
-// on the Config and its parts, JSON and slog.
-func TestNoSecretLeaks(t *testing.T) {
-	const password, apiKey, sslKey = "hunter2pw", "HRKU-topsecret", "sslk3y"
-	secrets := []string{password, apiKey, sslKey}
-	leaks := func(t *testing.T, what, s string) {
-		t.Helper()
-		for _, secret := range secrets {
-			if strings.Contains(s, secret) {
-				t.Errorf("%s leaks %q:\n%s", what, secret, s)
-			}
+// The secrets of TestNoSecretLeaks and TestNoSecretInErrors.
+const leakPassword, leakAPIKey, leakSSLKey = "hunter2pw", "HRKU-topsecret", "sslk3y"
+
+// leaks fails t when s holds one of the secrets.
+func leaks(t *testing.T, what, s string) {
+	t.Helper()
+	for _, secret := range []string{leakPassword, leakAPIKey, leakSSLKey} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%s leaks %q:\n%s", what, secret, s)
 		}
 	}
+}
 
-	t.Run("loaded config", func(t *testing.T) {
-		clearEnv(t)
-		setEnv(t, map[string]string{
-			"DATABASE_URL":   "postgres://user:" + password + "@host:5432/db?sslmode=require&sslpassword=" + sslKey,
-			"HEROKU_API_KEY": apiKey,
-		})
-		c, err := Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.APIKey.Reveal() != apiKey || c.Database.Password.Reveal() != password || !strings.Contains(c.Database.ConnString(), password) {
-			t.Fatal("the secrets are not available to the code that needs them")
-		}
-		var p, pj bytes.Buffer
-		if err := c.Print(&p); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.PrintJSON(&pj); err != nil {
-			t.Fatal(err)
-		}
-		leaks(t, "Print", p.String())
-		leaks(t, "PrintJSON", pj.String())
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%10.3v"} {
-			leaks(t, verb+" of *Config", fmt.Sprintf(verb, c))
-			leaks(t, verb+" of Config", fmt.Sprintf(verb, *c))
-			leaks(t, verb+" of DatabaseURL", fmt.Sprintf(verb, *c.Database))
-			leaks(t, verb+" of *DatabaseURL", fmt.Sprintf(verb, c.Database))
-			leaks(t, verb+" of Secret", fmt.Sprintf(verb, c.APIKey))
-			leaks(t, verb+" of password", fmt.Sprintf(verb, c.Database.Password))
-		}
-		js, err := json.Marshal(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		leaks(t, "json.Marshal(Config)", string(js))
-		var lb bytes.Buffer
-		slog.New(slog.NewTextHandler(&lb, nil)).Info("config", "cfg", c, "key", c.APIKey, "db", c.Database)
-		slog.New(slog.NewJSONHandler(&lb, nil)).Info("config", "cfg", c, "key", c.APIKey, "db", c.Database)
-		leaks(t, "slog", lb.String())
-		if !strings.Contains(fmt.Sprint(c.APIKey), "********") {
-			t.Errorf("a set secret does not print as ********")
-		}
-	})
+// TestNoSecretLeaks checks every way a secret of a loaded Config could get out: Print, PrintJSON,
+// fmt verbs on the Config and its parts, JSON and slog.
+func TestNoSecretLeaks(t *testing.T) {
+	c, err := Load(environ(map[string]string{
+		"DATABASE_URL":   "postgres://user:" + leakPassword + "@host:5432/db?sslmode=require&sslpassword=" + leakSSLKey,
+		"HEROKU_API_KEY": leakAPIKey,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIKey.Reveal() != leakAPIKey || c.Database.Password.Reveal() != leakPassword || !strings.Contains(c.Database.ConnString(), leakPassword) {
+		t.Fatal("the secrets are not available to the code that needs them")
+	}
+	var p, pj bytes.Buffer
+	if err := c.Print(&p); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PrintJSON(&pj); err != nil {
+		t.Fatal(err)
+	}
+	leaks(t, "Print", p.String())
+	leaks(t, "PrintJSON", pj.String())
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%10.3v"} {
+		leaks(t, verb+" of *Config", fmt.Sprintf(verb, c))
+		leaks(t, verb+" of Config", fmt.Sprintf(verb, *c))
+		leaks(t, verb+" of DatabaseURL", fmt.Sprintf(verb, *c.Database))
+		leaks(t, verb+" of *DatabaseURL", fmt.Sprintf(verb, c.Database))
+		leaks(t, verb+" of Secret", fmt.Sprintf(verb, c.APIKey))
+		leaks(t, verb+" of password", fmt.Sprintf(verb, c.Database.Password))
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks(t, "json.Marshal(Config)", string(js))
+	var lb bytes.Buffer
+	slog.New(slog.NewTextHandler(&lb, nil)).Info("config", "cfg", c, "key", c.APIKey, "db", c.Database)
+	slog.New(slog.NewJSONHandler(&lb, nil)).Info("config", "cfg", c, "key", c.APIKey, "db", c.Database)
+	leaks(t, "slog", lb.String())
+	if !strings.Contains(fmt.Sprint(c.APIKey), "********") {
+		t.Errorf("a set secret does not print as ********")
+	}
+}
 
+// TestNoSecretInErrors checks that no error of Load quotes a secret.
+func TestNoSecretInErrors(t *testing.T) {
 	errorCases := []map[string]string{
-		{"DATABASE_URL": "mysql://user:" + password + "@host/db"},
-		{"DATABASE_URL": "postgres://user:" + password + "@host:bad/db"},
-		{"DATABASE_URL": "postgres://user:" + password + "%zz@host/db"},
-		{"DATABASE_URL": "postgres://user:" + password + "@host"},
-		{"DATABASE_URL": "postgres://user:" + password + "#@host/db"},
-		{"DATABASE_URL": "postgres://user:" + password + "@host/db?sslpassword=" + sslKey + "%"},
-		{"DATABASE_URL": password},
-		{"DATABASE_URL": "postgres://user:" + password + "@host/db\n"}, // trimmed: valid
-		{"DATABASE_URL": "postgres://user:" + password + "@host/\x01db"},
-		{"ZDCD_DATABASE_VAR": "postgres://user:" + password + "@host/db"},
-		{"ZDCD_DATABASE_VAR": password + "!"},
-		{"HEROKU_API_KEY": apiKey + " x"},
-		{"HEROKU_API_KEY": apiKey + "\x01"},
-		{"HEROKU_APP_NAME": apiKey},
-		{"ZDCD_PLATFORM_API_URL": "https://me:" + apiKey + "@api.heroku.com"},
-		{"ZDCD_DATA_API_URL": "ftp://me:" + apiKey + "@x"},
-		{"ZDCD_DATABASE_ADDON": apiKey + "/x"},
+		{"DATABASE_URL": "mysql://user:" + leakPassword + "@host/db"},
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "@host:bad/db"},
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "%zz@host/db"},
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "@host"},
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "#@host/db"},
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "@host/db?sslpassword=" + leakSSLKey + "%"},
+		{"DATABASE_URL": leakPassword},
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "@host/db\n"}, // trimmed: valid
+		{"DATABASE_URL": "postgres://user:" + leakPassword + "@host/\x01db"},
+		{"ZDCD_DATABASE_VAR": "postgres://user:" + leakPassword + "@host/db"},
+		{"ZDCD_DATABASE_VAR": leakPassword + "!"},
+		{"HEROKU_API_KEY": leakAPIKey + " x"},
+		{"HEROKU_API_KEY": leakAPIKey + "\x01"},
+		{"HEROKU_APP_NAME": leakAPIKey},
+		{"ZDCD_PLATFORM_API_URL": "https://me:" + leakAPIKey + "@api.heroku.com"},
+		{"ZDCD_DATA_API_URL": "ftp://me:" + leakAPIKey + "@x"},
+		{"ZDCD_DATABASE_ADDON": leakAPIKey + "/x"},
 	}
 	for i, env := range errorCases {
 		t.Run(fmt.Sprintf("error %d", i), func(t *testing.T) {
-			clearEnv(t)
-			env["HEROKU_API_KEY"] = firstNonEmpty(env["HEROKU_API_KEY"], apiKey)
+			env["HEROKU_API_KEY"] = firstNonEmpty(env["HEROKU_API_KEY"], leakAPIKey)
 			env["NIGHTLY_BUILD"] = "bad" // a second error, so the message joins several
-			setEnv(t, env)
-			_, err := Load()
+			_, err := Load(environ(env))
 			if err == nil {
 				t.Fatal("Load succeeded")
 			}

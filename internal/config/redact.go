@@ -54,11 +54,12 @@ func NewRedactor(secrets ...string) *Redactor {
 	return r.With(secrets...)
 }
 
-// RedactorFromEnv builds the Redactor for a process environment (KEY=value entries): the
-// HEROKU_API_KEY, PGPASSWORD, and the password (and sslpassword) of every variable whose value is a
-// postgres:// or postgresql:// URL — DATABASE_URL, the one ZDCD_DATABASE_VAR names, Heroku's
-// HEROKU_POSTGRESQL_<COLOR>_URL and DATABASE_CONNECTION_POOL_URL alike: the Django child sees
-// them all, and settings may print any of them.
+// RedactorFromEnv builds the Redactor for a process environment (KEY=value entries): every
+// variable the configuration table marks secret (HEROKU_API_KEY), libpq's PGPASSWORD, and the
+// password (and sslpassword) of every variable whose value is a postgres:// or postgresql:// URL —
+// DATABASE_URL, the one ZDCD_DATABASE_VAR names, Heroku's HEROKU_POSTGRESQL_<COLOR>_URL and
+// DATABASE_CONNECTION_POOL_URL alike: the Django child sees them all, and settings may print any
+// of them.
 func RedactorFromEnv(environ []string) *Redactor {
 	var secrets []string
 	for _, kv := range environ {
@@ -66,8 +67,7 @@ func RedactorFromEnv(environ []string) *Redactor {
 		if !ok || v == "" {
 			continue
 		}
-		switch k {
-		case "HEROKU_API_KEY", "PGPASSWORD":
+		if isSecretVar(k) || k == "PGPASSWORD" {
 			secrets = append(secrets, strings.TrimSpace(v))
 			continue
 		}

@@ -80,9 +80,7 @@ func TestWindowContains(t *testing.T) {
 }
 
 func TestLoadNightlyWindow(t *testing.T) {
-	clearEnv(t)
-	setEnv(t, map[string]string{"ZDCD_NIGHTLY_WINDOW": "02:00-05:00 Europe/Paris"})
-	c, err := Load()
+	c, err := Load(environ(map[string]string{"ZDCD_NIGHTLY_WINDOW": "02:00-05:00 Europe/Paris"}))
 	if err != nil {
 		t.Fatal(err)
 	}
