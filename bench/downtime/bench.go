@@ -204,6 +204,19 @@ func (b *bench) app(sc scenario) (string, error) {
 			return "", err
 		}
 	}
+	if sc.AppOptions {
+		f, err := os.OpenFile(filepath.Join(dir, "sampleproject", "settings.py"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return "", err
+		}
+		_, err = f.WriteString(appOptionsLine)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 	return dir, nil
 }
 
@@ -231,7 +244,19 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 		return runData{}, err
 	}
 
-	r := result{Scenario: sc.Name, Mode: mode, Want: sc.Want, Load: strings.Fields(loadAvg())[0]}
+	r := result{Scenario: sc.Name, Mode: mode, Want: sc.Want, Outlasts: sc.Outlasts, Load: strings.Fields(loadAvg())[0]}
+	// The release's URL: through PgBouncer in the pgbouncer scenarios (the load, the blocker and
+	// the bench's own checks stay direct). Stopped before the database is dropped (defers run
+	// last in, first out).
+	releaseURL := url
+	if sc.PgBouncer && mode != modeBaseline {
+		p, err := startPgBouncer(ctx, url)
+		if err != nil {
+			return runData{}, err
+		}
+		defer p.Stop()
+		releaseURL = p.URL
+	}
 	l, err := startLoad(ctx, url, loadOptions{Rate: b.o.Rate, Conns: b.o.Conns,
 		Orders: b.seeded.orders, Customers: b.seeded.customers, Products: b.seeded.products})
 	if err != nil {
@@ -259,7 +284,7 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 	} else {
 		r.ReleaseStart = l.since(time.Now())
 		var code int
-		out, code, err = b.release(ctx, mode, app, url)
+		out, code, err = b.release(ctx, sc, mode, app, releaseURL)
 		r.ReleaseEnd = l.since(time.Now())
 		if err != nil {
 			l.Stop()
@@ -281,7 +306,10 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 			return runData{}, err
 		}
 		r.Untouched = after == before
-		r.Decision, r.Detail = b.decision(ctx, mode, app, url, r.ExitCode, out)
+		r.Decision, r.Detail = b.decision(ctx, sc, mode, app, releaseURL, r.ExitCode, out)
+		if mode == modeZdcd {
+			r.session(out)
+		}
 	}
 	return runData{result: r, samples: samples}, nil
 }
@@ -318,14 +346,14 @@ func longTransaction(ctx context.Context, url string, hold time.Duration, held c
 }
 
 // release runs the release command of mode and returns its output and exit code.
-func (b *bench) release(ctx context.Context, mode, app, url string) (string, int, error) {
+func (b *bench) release(ctx context.Context, sc scenario, mode, app, url string) (string, int, error) {
 	var cmd *exec.Cmd
 	if mode == modeMigrate {
 		cmd = exec.CommandContext(ctx, b.o.Python, "manage.py", "migrate", "--noinput")
 		cmd.Env = appEnv(url)
 	} else {
 		cmd = exec.CommandContext(ctx, b.o.Binary, "release")
-		cmd.Env = zdcdEnv(b.o.Python, url)
+		cmd.Env = append(zdcdEnv(b.o.Python, url), sc.ZdcdEnv...)
 	}
 	cmd.Dir = app
 	var buf bytes.Buffer
@@ -359,7 +387,7 @@ var (
 
 // decision says what the release did. For zdcd it reads the ledger (`history --format json`)
 // and the output: applied or refused, lock timeouts retried, waits for conflicting sessions.
-func (b *bench) decision(ctx context.Context, mode, app, url string, code int, out string) (string, string) {
+func (b *bench) decision(ctx context.Context, sc scenario, mode, app, url string, code int, out string) (string, string) {
 	if mode == modeMigrate {
 		if code == 0 {
 			return "applied", ""
@@ -367,12 +395,12 @@ func (b *bench) decision(ctx context.Context, mode, app, url string, code int, o
 		return fmt.Sprintf("failed (exit %d)", code), lastLine(out)
 	}
 	outcome, steps, rules := "", "", ""
-	if list, err := b.zdcd(ctx, app, url, "history", "--format", "json", "--limit", "1"); err == nil {
+	if list, err := b.zdcd(ctx, sc, app, url, "history", "--format", "json", "--limit", "1"); err == nil {
 		var runs []struct {
 			ID int64 `json:"id"`
 		}
 		if json.Unmarshal(list, &runs) == nil && len(runs) == 1 {
-			if one, err := b.zdcd(ctx, app, url, "history", "--format", "json", fmt.Sprint(runs[0].ID)); err == nil {
+			if one, err := b.zdcd(ctx, sc, app, url, "history", "--format", "json", fmt.Sprint(runs[0].ID)); err == nil {
 				outcome, steps, rules = ledgerOutcome(one)
 			}
 		}
@@ -396,10 +424,10 @@ func (b *bench) decision(ctx context.Context, mode, app, url string, code int, o
 	return d, steps
 }
 
-// zdcd runs another zdcd-release command against the run's database.
-func (b *bench) zdcd(ctx context.Context, app, url string, args ...string) ([]byte, error) {
+// zdcd runs another zdcd-release command against the run's database, configured as the release.
+func (b *bench) zdcd(ctx context.Context, sc scenario, app, url string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, b.o.Binary, args...)
-	cmd.Dir, cmd.Env = app, zdcdEnv(b.o.Python, url)
+	cmd.Dir, cmd.Env = app, append(zdcdEnv(b.o.Python, url), sc.ZdcdEnv...)
 	return cmd.Output()
 }
 

@@ -55,7 +55,10 @@ func chart(sc scenario, runs []runData, hold time.Duration) string {
 		if res.Mode == modeZdcd {
 			label = "zdcd-release release"
 		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="44" font-weight="bold">%s: %s</text>`+"\n", x0, esc(label), esc(res.Decision))
+		// A long decision (retries, waits) is set smaller to fit its panel: about 0.6 em a character.
+		head := label + ": " + res.Decision
+		size := min(12, (pw+gap-10)/(0.6*float64(len([]rune(head)))))
+		fmt.Fprintf(&b, `<text x="%.0f" y="44" font-weight="bold" font-size="%.1f">%s</text>`+"\n", x0, size, esc(head))
 		fmt.Fprintf(&b, `<text x="%.0f" y="60" font-size="11">%d queries, %d failed, p99 %s, max %s, stalled %s</text>`+"\n",
 			x0, res.Queries, res.Failed, esc(ms(res.P99)), esc(ms(res.Max)), esc(secs(res.Stalled)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#888"/>`+"\n", x0, top, pw, ph)
