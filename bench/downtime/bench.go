@@ -382,7 +382,10 @@ func zdcdEnv(python, url string) []string {
 
 var (
 	lockTimeouts = regexp.MustCompile(`(\d+) lock timeout\(s\)`)
-	waitLine     = regexp.MustCompile(`waiting for a conflicting session`)
+	// waitLine is logged once per conflicting session and attempt (internal/migrate, preWait):
+	// a blocker outlasting ZDCD_LOCK_WAIT is logged before every attempt, so sessions are
+	// counted by pid.
+	waitLine = regexp.MustCompile(`waiting for a conflicting session: pid=(\d+)`)
 )
 
 // decision says what the release did. For zdcd it reads the ledger (`history --format json`)
@@ -409,11 +412,20 @@ func (b *bench) decision(ctx context.Context, sc scenario, mode, app, url string
 	if d == "" {
 		d = fmt.Sprintf("exit %d", code)
 	}
-	if m := lockTimeouts.FindStringSubmatch(steps); m != nil && m[1] != "0" {
-		d += ", retried after " + m[1] + " lock timeout(s)"
+	// In the order they happen: waits for conflicting sessions, then attempts cut by lock_timeout.
+	var after []string
+	pids := map[string]bool{}
+	for _, m := range waitLine.FindAllStringSubmatch(out, -1) {
+		pids[m[1]] = true
 	}
-	if n := len(waitLine.FindAllString(out, -1)); n > 0 {
-		d += fmt.Sprintf(" after waiting for %d conflicting session(s)", n)
+	if n := len(pids); n > 0 {
+		after = append(after, fmt.Sprintf("waiting for %d conflicting session(s)", n))
+	}
+	if m := lockTimeouts.FindStringSubmatch(steps); m != nil && m[1] != "0" {
+		after = append(after, m[1]+" lock timeout(s)")
+	}
+	if len(after) > 0 {
+		d += " after " + strings.Join(after, " and ")
 	}
 	switch {
 	case outcome == "refused":
