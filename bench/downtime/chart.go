@@ -46,7 +46,9 @@ func chart(sc scenario, runs []runData, hold time.Duration) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n",
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", left, esc(sc.Name+": "+sc.Title))
+	title := sc.Name + ": " + sc.Title
+	fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="%.1f" font-weight="bold">%s</text>`+"\n", left,
+		min(14, (width-left-10)/(0.6*float64(len([]rune(title))))), esc(title))
 	for i, r := range panels {
 		x0 := left + float64(i)*(pw+gap)
 		x := func(t time.Duration) float64 { return x0 + pw*t.Seconds()/tmaxS }
