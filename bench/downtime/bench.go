@@ -204,6 +204,19 @@ func (b *bench) app(sc scenario) (string, error) {
 			return "", err
 		}
 	}
+	if sc.AppOptions {
+		f, err := os.OpenFile(filepath.Join(dir, "sampleproject", "settings.py"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return "", err
+		}
+		_, err = f.WriteString(appOptionsLine)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 	return dir, nil
 }
 
@@ -231,7 +244,19 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 		return runData{}, err
 	}
 
-	r := result{Scenario: sc.Name, Mode: mode, Want: sc.Want, Load: strings.Fields(loadAvg())[0]}
+	r := result{Scenario: sc.Name, Mode: mode, Want: sc.Want, Outlasts: sc.Outlasts, Load: strings.Fields(loadAvg())[0]}
+	// The release's URL: through PgBouncer in the pgbouncer scenarios (the load, the blocker and
+	// the bench's own checks stay direct). Stopped before the database is dropped (defers run
+	// last in, first out).
+	releaseURL := url
+	if sc.PgBouncer && mode != modeBaseline {
+		p, err := startPgBouncer(ctx, url)
+		if err != nil {
+			return runData{}, err
+		}
+		defer p.Stop()
+		releaseURL = p.URL
+	}
 	l, err := startLoad(ctx, url, loadOptions{Rate: b.o.Rate, Conns: b.o.Conns,
 		Orders: b.seeded.orders, Customers: b.seeded.customers, Products: b.seeded.products})
 	if err != nil {
@@ -259,7 +284,7 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 	} else {
 		r.ReleaseStart = l.since(time.Now())
 		var code int
-		out, code, err = b.release(ctx, mode, app, url)
+		out, code, err = b.release(ctx, sc, mode, app, releaseURL)
 		r.ReleaseEnd = l.since(time.Now())
 		if err != nil {
 			l.Stop()
@@ -281,7 +306,10 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 			return runData{}, err
 		}
 		r.Untouched = after == before
-		r.Decision, r.Detail = b.decision(ctx, mode, app, url, r.ExitCode, out)
+		r.Decision, r.Detail = b.decision(ctx, sc, mode, app, releaseURL, r.ExitCode, out)
+		if mode == modeZdcd {
+			r.session(out)
+		}
 	}
 	return runData{result: r, samples: samples}, nil
 }
@@ -318,14 +346,14 @@ func longTransaction(ctx context.Context, url string, hold time.Duration, held c
 }
 
 // release runs the release command of mode and returns its output and exit code.
-func (b *bench) release(ctx context.Context, mode, app, url string) (string, int, error) {
+func (b *bench) release(ctx context.Context, sc scenario, mode, app, url string) (string, int, error) {
 	var cmd *exec.Cmd
 	if mode == modeMigrate {
 		cmd = exec.CommandContext(ctx, b.o.Python, "manage.py", "migrate", "--noinput")
 		cmd.Env = appEnv(url)
 	} else {
 		cmd = exec.CommandContext(ctx, b.o.Binary, "release")
-		cmd.Env = zdcdEnv(b.o.Python, url)
+		cmd.Env = append(zdcdEnv(b.o.Python, url), sc.ZdcdEnv...)
 	}
 	cmd.Dir = app
 	var buf bytes.Buffer
@@ -354,12 +382,15 @@ func zdcdEnv(python, url string) []string {
 
 var (
 	lockTimeouts = regexp.MustCompile(`(\d+) lock timeout\(s\)`)
-	waitLine     = regexp.MustCompile(`waiting for a conflicting session`)
+	// waitLine is logged once per conflicting session and attempt (internal/migrate, preWait):
+	// a blocker outlasting ZDCD_LOCK_WAIT is logged before every attempt, so sessions are
+	// counted by pid.
+	waitLine = regexp.MustCompile(`waiting for a conflicting session: pid=(\d+)`)
 )
 
 // decision says what the release did. For zdcd it reads the ledger (`history --format json`)
 // and the output: applied or refused, lock timeouts retried, waits for conflicting sessions.
-func (b *bench) decision(ctx context.Context, mode, app, url string, code int, out string) (string, string) {
+func (b *bench) decision(ctx context.Context, sc scenario, mode, app, url string, code int, out string) (string, string) {
 	if mode == modeMigrate {
 		if code == 0 {
 			return "applied", ""
@@ -367,12 +398,12 @@ func (b *bench) decision(ctx context.Context, mode, app, url string, code int, o
 		return fmt.Sprintf("failed (exit %d)", code), lastLine(out)
 	}
 	outcome, steps, rules := "", "", ""
-	if list, err := b.zdcd(ctx, app, url, "history", "--format", "json", "--limit", "1"); err == nil {
+	if list, err := b.zdcd(ctx, sc, app, url, "history", "--format", "json", "--limit", "1"); err == nil {
 		var runs []struct {
 			ID int64 `json:"id"`
 		}
 		if json.Unmarshal(list, &runs) == nil && len(runs) == 1 {
-			if one, err := b.zdcd(ctx, app, url, "history", "--format", "json", fmt.Sprint(runs[0].ID)); err == nil {
+			if one, err := b.zdcd(ctx, sc, app, url, "history", "--format", "json", fmt.Sprint(runs[0].ID)); err == nil {
 				outcome, steps, rules = ledgerOutcome(one)
 			}
 		}
@@ -381,11 +412,20 @@ func (b *bench) decision(ctx context.Context, mode, app, url string, code int, o
 	if d == "" {
 		d = fmt.Sprintf("exit %d", code)
 	}
-	if m := lockTimeouts.FindStringSubmatch(steps); m != nil && m[1] != "0" {
-		d += ", retried after " + m[1] + " lock timeout(s)"
+	// In the order they happen: waits for conflicting sessions, then attempts cut by lock_timeout.
+	var after []string
+	pids := map[string]bool{}
+	for _, m := range waitLine.FindAllStringSubmatch(out, -1) {
+		pids[m[1]] = true
 	}
-	if n := len(waitLine.FindAllString(out, -1)); n > 0 {
-		d += fmt.Sprintf(" after waiting for %d conflicting session(s)", n)
+	if n := len(pids); n > 0 {
+		after = append(after, fmt.Sprintf("waiting for %d conflicting session(s)", n))
+	}
+	if m := lockTimeouts.FindStringSubmatch(steps); m != nil && m[1] != "0" {
+		after = append(after, m[1]+" lock timeout(s)")
+	}
+	if len(after) > 0 {
+		d += " after " + strings.Join(after, " and ")
 	}
 	switch {
 	case outcome == "refused":
@@ -396,10 +436,10 @@ func (b *bench) decision(ctx context.Context, mode, app, url string, code int, o
 	return d, steps
 }
 
-// zdcd runs another zdcd-release command against the run's database.
-func (b *bench) zdcd(ctx context.Context, app, url string, args ...string) ([]byte, error) {
+// zdcd runs another zdcd-release command against the run's database, configured as the release.
+func (b *bench) zdcd(ctx context.Context, sc scenario, app, url string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, b.o.Binary, args...)
-	cmd.Dir, cmd.Env = app, zdcdEnv(b.o.Python, url)
+	cmd.Dir, cmd.Env = app, append(zdcdEnv(b.o.Python, url), sc.ZdcdEnv...)
 	return cmd.Output()
 }
 

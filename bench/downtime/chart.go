@@ -46,7 +46,9 @@ func chart(sc scenario, runs []runData, hold time.Duration) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n",
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", left, esc(sc.Name+": "+sc.Title))
+	title := sc.Name + ": " + sc.Title
+	fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="%.1f" font-weight="bold">%s</text>`+"\n", left,
+		min(14, (width-left-10)/(0.6*float64(len([]rune(title))))), esc(title))
 	for i, r := range panels {
 		x0 := left + float64(i)*(pw+gap)
 		x := func(t time.Duration) float64 { return x0 + pw*t.Seconds()/tmaxS }
@@ -55,7 +57,10 @@ func chart(sc scenario, runs []runData, hold time.Duration) string {
 		if res.Mode == modeZdcd {
 			label = "zdcd-release release"
 		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="44" font-weight="bold">%s: %s</text>`+"\n", x0, esc(label), esc(res.Decision))
+		// A long decision (retries, waits) is set smaller to fit its panel: about 0.6 em a character.
+		head := label + ": " + res.Decision
+		size := min(12, (pw+gap-10)/(0.6*float64(len([]rune(head)))))
+		fmt.Fprintf(&b, `<text x="%.0f" y="44" font-weight="bold" font-size="%.1f">%s</text>`+"\n", x0, size, esc(head))
 		fmt.Fprintf(&b, `<text x="%.0f" y="60" font-size="11">%d queries, %d failed, p99 %s, max %s, stalled %s</text>`+"\n",
 			x0, res.Queries, res.Failed, esc(ms(res.P99)), esc(ms(res.Max)), esc(secs(res.Stalled)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#888"/>`+"\n", x0, top, pw, ph)

@@ -21,6 +21,7 @@ type machine struct {
 	CPU                string
 	LoadStart, LoadEnd string
 	Postgres, Django   string
+	PgBouncer          string
 	Go                 string
 	SeedTime           time.Duration
 }
@@ -43,6 +44,7 @@ func captureEnv(o options) *machine {
 	if out, err := exec.Command(o.Python, "-c", "import django; print(django.get_version())").Output(); err == nil {
 		m.Django = strings.TrimSpace(string(out))
 	}
+	m.PgBouncer = pgbouncerVersion()
 	return m
 }
 
@@ -171,6 +173,18 @@ Reproduce (about %s of seeding, then roughly a minute per scenario):
 	if !any {
 		p("- none\n")
 	}
+	p("\nWhat zdcd's session guard read back in the migrate command's sessions (zdcd runs that migrated), from its log:\n\n")
+	p("| scenario | sessions verified | in effect (read back) | overridden at connect |\n| --- | --- | --- | --- |\n")
+	for _, r := range results {
+		if r.Mode != modeZdcd || r.Sessions == 0 {
+			continue
+		}
+		over := "—"
+		if r.Overridden != "" {
+			over = r.Overridden
+		}
+		p("| %s | %d | `%s` | %s |\n", r.Scenario, r.Sessions, r.InEffect, over)
+	}
 	p("\n## Targets (zdcd runs)\n\n| scenario | target | result | measured |\n| --- | --- | --- | --- |\n")
 	for _, r := range results {
 		for _, c := range r.Checks {
@@ -181,7 +195,7 @@ Reproduce (about %s of seeding, then roughly a minute per scenario):
 			p("| %s | %s | %s | %s |\n", r.Scenario, c.Name, verdict, c.Why)
 		}
 	}
-	p("\n## Charts\n\nEach dot is one query of the old app: its latency (log scale) against when it was due; red dots failed. The shaded span is the release command running; the orange band, the analytics transaction of the outage scenario.\n\n")
+	p("\n## Charts\n\nEach dot is one query of the old app: its latency (log scale) against when it was due; red dots failed. The shaded span is the release command running; the orange band, the blocker (the analytics transaction) of the outage, app-options and pgbouncer-session scenarios.\n\n")
 	for _, sc := range sel {
 		p("- **%s** — %s: ![%s](%s)\n", sc.Name, sc.Title, sc.Name, rel(filepath.Join(o.Out, sc.Name+".svg")))
 	}
@@ -205,13 +219,32 @@ Reproduce (about %s of seeding, then roughly a minute per scenario):
   and its latency runs from then, waiting for a free connection included, so a stalled database
   does not slow the arrivals down (no coordinated omission). It runs %s before the release,
   during it, and %s after it ends; the no-release run lasts %s.
-- **The outage**: %s before the release an analytics session runs `+"`BEGIN; LOCK shop_order IN ACCESS SHARE MODE; SELECT count(*) FROM shop_order; SELECT pg_sleep(…)`"+`
-  and keeps its transaction open %s in all (its no-release run has it too).
+- **The blocker** (outage, app-options, pgbouncer-session): %s before the release an analytics
+  session runs `+"`BEGIN; LOCK shop_order IN ACCESS SHARE MODE; SELECT count(*) FROM shop_order; SELECT pg_sleep(…)`"+`
+  on the direct URL and keeps its transaction open %s in all (the no-release runs have it too).
 - **zdcd** runs with its defaults — lock_timeout 100 ms, 30 lock retries with backoff from 500 ms,
   a wait of at most 30 s for conflicting sessions before each attempt — locally (no Heroku
   credentials) and with `+"`ZDCD_BACKUP=never`"+`: a backup (pg_dump) would only add time before
   the migration, which the app does not notice, and is kept out of the timing. The decision is
-  read from the ledger (`+"`zdcd-release history --format json`"+`) and the output.
+  read from the ledger (`+"`zdcd-release history --format json`"+`) and the output. In the outage
+  the blocker ends within that 30 s wait, so zdcd simply waits it out; app-options and
+  pgbouncer-session set `+"`ZDCD_LOCK_WAIT=%s`"+`, which the blocker outlasts: zdcd waits %s
+  before each attempt, then attempts while the blocker still holds the table, and lock_timeout
+  (read back in each migrate session by zdcd's session guard) ends the attempt after 100 ms in
+  the lock queue; it retries until the blocker is gone. The 30 s retry budget is far from reached.
+- **App OPTIONS** (app-options, pgbouncer-session): the app's settings, for the migrate run and
+  the zdcd run alike, end with
+  `+"`DATABASES[\"default\"][\"OPTIONS\"][\"options\"] = \"-c statement_timeout=30000\"`"+`. libpq
+  takes `+"`PGOPTIONS`"+` only as the default of the `+"`options`"+` connection parameter
+  ([libpq environment variables](https://www.postgresql.org/docs/current/libpq-envars.html)), so
+  these settings replace the timeouts zdcd also passes there; zdcd sets them with a `+"`SET`"+` from
+  inside Django ([release.md, Session settings](%s#session-settings-set-and-verified)).
+- **PgBouncer** (pgbouncer-session): %s, started by the bench for each release run, in session
+  mode with `+"`ignore_startup_parameters = options,extra_float_digits`"+`
+  ([PgBouncer configuration](https://www.pgbouncer.org/config.html#ignore_startup_parameters)),
+  in front of the same server. The release — the migrate command, and zdcd with its own
+  connections (`+"`DATABASE_URL`"+`, the default `+"`ZDCD_DATABASE_VAR`"+`) — goes through it; the old
+  app's load and the blocker connect directly.
 - **Metrics**: *failed* — queries that returned an error; *p50/p99/max* — latency, nearest rank;
   *> 1 s* — queries slower than a second; *stalled* — the time during which at least one query
   had been in flight more than 100 ms (the length of the union of [due + 100 ms, end] over all
@@ -222,17 +255,26 @@ Reproduce (about %s of seeding, then roughly a minute per scenario):
   `+"`django_migrations`"+` compare equal before and after.
 - **Targets** (per zdcd run): no failed query; added latency ≤ lock_timeout + 100 ms = 200 ms;
   unsafe scenarios refused with the table untouched; safe ones applied; in the outage, p99 within
-  2× the no-release run's p99.
+  2× the no-release run's p99; in app-options and pgbouncer-session, at least one attempt cut by
+  lock_timeout while the blocker held the table (the scenario really exercised it), and every
+  migrate session zdcd verified read back lock_timeout=100ms.
 
 ## Conditions
 
 - %s UTC, %d CPUs (%s); load average (1/5/15 min) %s at the start, %s at the end — the machine
   was shared with other work (other test suites may have been running), so absolute latencies are
   noisy; the comparison between the runs of one scenario is what counts.
-- %s; Django %s; %s. Seeding took %s.
-`, o.Rate, o.Conns, o.Warmup, o.Tail, o.Baseline, min(time.Second, o.Warmup/2), o.Hold,
-		m.Date.Format("2006-01-02 15:04"), m.CPUs, m.CPU, m.LoadStart, m.LoadEnd, m.Postgres, m.Django, m.Go, m.SeedTime.Round(100*time.Millisecond))
+- %s; Django %s; %s; %s. Seeding took %s.
+`, o.Rate, o.Conns, o.Warmup, o.Tail, o.Baseline, min(time.Second, o.Warmup/2), o.Hold, blockerLockWait, blockerLockWait, rel(filepath.Join("docs", "release.md")), pgbouncerName(m),
+		m.Date.Format("2006-01-02 15:04"), m.CPUs, m.CPU, m.LoadStart, m.LoadEnd, m.Postgres, m.Django, pgbouncerName(m), m.Go, m.SeedTime.Round(100*time.Millisecond))
 	return b.String()
+}
+
+func pgbouncerName(m *machine) string {
+	if m.PgBouncer == "" {
+		return "PgBouncer (version unknown)"
+	}
+	return m.PgBouncer
 }
 
 // summary is the report's opening: the targets and, per scenario, plain migrate beside zdcd.

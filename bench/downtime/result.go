@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,6 +48,18 @@ type result struct {
 
 	// AddedMax is Max minus the no-release run's median (zdcd and migrate runs).
 	AddedMax time.Duration
+
+	// Outlasts: the scenario's blocker outlasts ZDCD_LOCK_WAIT (scenario.Outlasts).
+	Outlasts bool
+	// LockTimeouts is the number of zdcd's attempts cut by lock_timeout (from the ledger).
+	LockTimeouts int
+	// Sessions counts the migrate command's sessions zdcd verified; InEffect is what the first
+	// read back (`lock_timeout=100ms statement_timeout=30m0s application_name="zdcd-migrate"`),
+	// Overridden what its SET overrode from the connection ("" if nothing); AllLockTimeout
+	// whether every verified session read back lock_timeout=lockTimeout.
+	Sessions             int
+	InEffect, Overridden string
+	AllLockTimeout       bool
 	// Checks are the targets this run is held to (zdcd runs), Pass whether all hold.
 	Checks []check
 }
@@ -94,6 +108,36 @@ func (r *result) measure(samples []sample) {
 	}
 }
 
+// verifiedLine is zdcd's log line for a migrate session whose settings its guard set and read
+// back (internal/migrate/session.go, gate.describe).
+var verifiedLine = regexp.MustCompile(`session pid=\d+ verified, in effect \(read back\): ([^;\n]*)(?:; overridden at connect: ([^\n]*))?`)
+
+// session reads what zdcd verified in the migrate sessions from its output, and the lock
+// timeouts from the ledger's migrate step (Detail).
+func (r *result) session(out string) {
+	if m := lockTimeouts.FindStringSubmatch(r.Detail); m != nil {
+		r.LockTimeouts, _ = strconv.Atoi(m[1])
+	}
+	want := "lock_timeout=" + durationSetting(lockTimeout)
+	r.AllLockTimeout = true
+	for i, m := range verifiedLine.FindAllStringSubmatch(out, -1) {
+		r.Sessions++
+		inEffect := strings.TrimSpace(m[1])
+		if !slices.Contains(strings.Fields(inEffect), want) {
+			r.AllLockTimeout = false
+		}
+		if i == 0 {
+			r.InEffect, r.Overridden = inEffect, strings.TrimSpace(m[2])
+		}
+	}
+	if r.Sessions == 0 {
+		r.AllLockTimeout = false
+	}
+}
+
+// durationSetting renders d as zdcd's log shows a setting read back (100ms).
+func durationSetting(d time.Duration) string { return d.String() }
+
 // percentile of sorted values, nearest rank.
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
@@ -140,6 +184,18 @@ func evaluate(results []result) {
 		if r.Scenario == "outage" {
 			r.Checks = append(r.Checks, check{"p99 ≤ 2× no-release p99", r.P99 <= 2*b.P99,
 				fmt.Sprintf("%s vs %s", ms(r.P99), ms(b.P99))})
+		}
+		if r.Outlasts {
+			// The scenario shows what it means to: the blocker outlasted ZDCD_LOCK_WAIT, zdcd
+			// attempted while it held the table, and lock_timeout, not the blocker, ended those
+			// attempts — in sessions that read lock_timeout back.
+			r.Checks = append(r.Checks, check{"attempts cut by lock_timeout while the blocker held the table", r.LockTimeouts > 0,
+				fmt.Sprintf("%d lock timeout(s)", r.LockTimeouts)})
+			why := fmt.Sprintf("%d session(s) verified", r.Sessions)
+			if r.InEffect != "" {
+				why += ": " + r.InEffect
+			}
+			r.Checks = append(r.Checks, check{"lock_timeout=" + durationSetting(lockTimeout) + " read back in every migrate session", r.AllLockTimeout, why})
 		}
 	}
 }

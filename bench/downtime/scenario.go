@@ -17,7 +17,31 @@ type scenario struct {
 	// LongTx holds a long-running analytics transaction on shop_order while the release starts
 	// (the classic outage).
 	LongTx bool
+	// AppOptions makes the app's settings bound every query with a statement_timeout passed in
+	// the connection's startup options (appOptionsLine), for the migrate and the zdcd run alike.
+	AppOptions bool
+	// PgBouncer makes the release (the migrate command, and zdcd with its own connections)
+	// reach the database through a PgBouncer in session mode that drops the `options` startup
+	// parameter (pgbouncer.go). The old app's load and the blocker stay on the direct URL.
+	PgBouncer bool
+	// ZdcdEnv is added to zdcd's environment in this scenario.
+	ZdcdEnv []string
+	// Outlasts: the blocker (LongTx) holds shop_order longer than ZDCD_LOCK_WAIT, so zdcd's
+	// attempts must be cut by lock_timeout and retried; checked in evaluate.
+	Outlasts bool
 }
+
+// appOptionsLine is what the app-options scenarios append to the sample app's settings: a
+// statement_timeout in the `options` connection parameter, a common way to bound web queries.
+// libpq takes PGOPTIONS only as the default of `options`, so this replaces zdcd's PGOPTIONS
+// string entirely (https://www.postgresql.org/docs/current/libpq-envars.html); zdcd's session
+// guard sets the timeouts from inside Django instead (docs/release.md, Session settings).
+const appOptionsLine = "\nDATABASES[\"default\"][\"OPTIONS\"][\"options\"] = \"-c statement_timeout=30000\"\n"
+
+// blockerLockWait is ZDCD_LOCK_WAIT in the scenarios whose blocker outlasts it: short against
+// the blocker's hold (-hold, 8 s by default), so zdcd stops waiting and attempts under
+// lock_timeout while the blocker still holds the table.
+const blockerLockWait = "2s"
 
 // header is the head of every scenario migration: on top of the sample app's baseline.
 const header = `from django.db import migrations, models
@@ -147,6 +171,33 @@ class Migration(migrations.Migration):
 		Title:  "the classic outage: a nullable column (safe) while a long analytics transaction holds shop_order",
 		Want:   "applied",
 		LongTx: true,
+		Files: map[string]string{
+			"0004_bench_order_note.py": header + deps + "    operations = [\n" + addNote + "    ]\n",
+		},
+	},
+	{
+		Name:       "app-options",
+		Effect:     "the app's settings pass `options=-c statement_timeout=30000`, so the migrate session has a 30 s statement_timeout and no lock_timeout: ADD COLUMN queues behind the blocker's ACCESS SHARE lock, and every later query of the app queues behind it until the blocker ends. zdcd sets lock_timeout 100 ms from inside Django (the app's options replace PGOPTIONS), waits ZDCD_LOCK_WAIT=" + blockerLockWait + " for the blocker, then attempts: each attempt gives up after 100 ms in the queue and is retried until the blocker has ended",
+		Title:      "a nullable column behind a blocker that outlasts ZDCD_LOCK_WAIT; the app's OPTIONS say options=-c statement_timeout=30000",
+		Want:       "applied",
+		LongTx:     true,
+		AppOptions: true,
+		Outlasts:   true,
+		ZdcdEnv:    []string{"ZDCD_LOCK_WAIT=" + blockerLockWait},
+		Files: map[string]string{
+			"0004_bench_order_note.py": header + deps + "    operations = [\n" + addNote + "    ]\n",
+		},
+	},
+	{
+		Name:       "pgbouncer-session",
+		Effect:     "as in app-options, through a PgBouncer in session mode with `ignore_startup_parameters = options`: the pooler drops the startup options (the app's and PGOPTIONS alike), so the migrate session has neither timeout and ADD COLUMN waits behind the blocker, the app's queries behind it. zdcd's guard sets lock_timeout 100 ms with a SET after connecting, which session pooling keeps; its attempts are cut and retried as in app-options",
+		Title:      "app-options, with the release going through PgBouncer (session mode, ignore_startup_parameters = options)",
+		Want:       "applied",
+		LongTx:     true,
+		AppOptions: true,
+		PgBouncer:  true,
+		Outlasts:   true,
+		ZdcdEnv:    []string{"ZDCD_LOCK_WAIT=" + blockerLockWait},
 		Files: map[string]string{
 			"0004_bench_order_note.py": header + deps + "    operations = [\n" + addNote + "    ]\n",
 		},
