@@ -247,10 +247,12 @@ func (b *bench) measure(ctx context.Context, sc scenario, mode, app string) (run
 	r := result{Scenario: sc.Name, Mode: mode, Want: sc.Want, Outlasts: sc.Outlasts, Load: strings.Fields(loadAvg())[0]}
 	// The release's URL: through PgBouncer in the pgbouncer scenarios (the load, the blocker and
 	// the bench's own checks stay direct). Stopped before the database is dropped (defers run
-	// last in, first out).
+	// last in, first out). Session mode, dropping the `options` startup parameter
+	// (https://www.pgbouncer.org/config.html#ignore_startup_parameters): a client keeps one server
+	// connection while it is connected, so a SET holds (https://www.pgbouncer.org/features.html).
 	releaseURL := url
 	if sc.PgBouncer && mode != modeBaseline {
-		p, err := startPgBouncer(ctx, url)
+		p, err := pgtest.StartPgBouncer(ctx, url, pgtest.PgBouncer{PoolMode: "session", IgnoreStartupParameters: "options,extra_float_digits"})
 		if err != nil {
 			return runData{}, err
 		}

@@ -44,7 +44,7 @@ func captureEnv(o options) *machine {
 	if out, err := exec.Command(o.Python, "-c", "import django; print(django.get_version())").Output(); err == nil {
 		m.Django = strings.TrimSpace(string(out))
 	}
-	m.PgBouncer = pgbouncerVersion()
+	m.PgBouncer = pgtest.PgBouncerVersion()
 	return m
 }
 

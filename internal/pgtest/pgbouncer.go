@@ -3,6 +3,7 @@ package pgtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -32,21 +34,110 @@ type PgBouncer struct {
 	ServerRoundRobin bool
 }
 
-// pgbouncerReady bounds the wait for PgBouncer to accept connections.
+// pgbouncerReady bounds PgBouncer's start and its stop.
 const pgbouncerReady = 2 * time.Minute
+
+// Bouncer is a running PgBouncer (StartPgBouncer).
+type Bouncer struct {
+	// URL is the database URL given to StartPgBouncer, rewritten to go through PgBouncer.
+	URL    string
+	cmd    *exec.Cmd
+	dir    string
+	logs   bytes.Buffer
+	exited chan struct{}
+}
+
+// PgBouncerBin is Debian's PgBouncer (test/deps.sh installs the package).
+func PgBouncerBin() (string, error) {
+	if bin, err := exec.LookPath("pgbouncer"); err == nil {
+		return bin, nil
+	}
+	const deb = "/usr/sbin/pgbouncer"
+	if _, err := os.Stat(deb); err != nil {
+		return "", errors.New("pgbouncer not installed: run `make deps` (test/deps.sh installs Debian's package)")
+	}
+	return deb, nil
+}
+
+// PgBouncerVersion is the first line of `pgbouncer --version` ("" when it cannot be run).
+func PgBouncerVersion() string {
+	bin, err := PgBouncerBin()
+	if err != nil {
+		return ""
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
 
 // NewPgBouncer runs Debian's PgBouncer (test/deps.sh installs it) in front of the server dbURL
 // names, stopped when the test ends, and returns dbURL rewritten to go through it. A missing
 // PgBouncer fails the test: tests that need it never skip.
 func NewPgBouncer(t testing.TB, dbURL string, cfg PgBouncer) string {
 	t.Helper()
-	bin, err := exec.LookPath("pgbouncer")
+	b, err := StartPgBouncer(context.Background(), dbURL, cfg)
 	if err != nil {
-		bin = "/usr/sbin/pgbouncer"
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatalf("pgbouncer not installed: run `make deps` (test/deps.sh installs Debian's package)")
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Stop)
+	return b.URL
+}
+
+// StartPgBouncer runs PgBouncer in front of the server dbURL names, configured by cfg, and waits
+// until it accepts connections. As root it runs PgBouncer as an unprivileged user (it refuses to
+// run as root: https://github.com/pgbouncer/pgbouncer/issues/244), which owns its files. Stop it
+// before dropping the database: it keeps its server connections.
+func StartPgBouncer(ctx context.Context, dbURL string, cfg PgBouncer) (*Bouncer, error) {
+	bin, err := PgBouncerBin()
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		if cred, err = unprivileged(); err != nil {
+			return nil, err
 		}
 	}
+	b := &Bouncer{exited: make(chan struct{})}
+	if b.dir, err = os.MkdirTemp("", "zdcd-pgbouncer-"); err != nil {
+		return nil, err
+	}
+	if err := writePgBouncerFiles(b.dir, u, port, cfg, cred); err != nil {
+		os.RemoveAll(b.dir)
+		return nil, err
+	}
+	b.cmd = exec.Command(bin, filepath.Join(b.dir, "pgbouncer.ini"))
+	b.cmd.Stdout, b.cmd.Stderr = &b.logs, &b.logs
+	if cred != nil {
+		b.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	if err := b.cmd.Start(); err != nil {
+		os.RemoveAll(b.dir)
+		return nil, fmt.Errorf("start pgbouncer: %w", err)
+	}
+	go func() { _ = b.cmd.Wait(); close(b.exited) }()
+	u.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	b.URL = u.String()
+	if err := b.waitReady(ctx); err != nil {
+		b.Stop()
+		return nil, err
+	}
+	return b, nil
+}
+
+// writePgBouncerFiles writes pgbouncer.ini and its userlist into dir, owned by cred when set.
+func writePgBouncerFiles(dir string, u *url.URL, port int, cfg PgBouncer, cred *syscall.Credential) error {
 	if cfg.PoolMode == "" {
 		cfg.PoolMode = "session"
 	}
@@ -57,25 +148,7 @@ func NewPgBouncer(t testing.TB, dbURL string, cfg PgBouncer) string {
 	if cfg.ServerRoundRobin {
 		roundRobin = 1
 	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pw, _ := u.User.Password()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// Its own directory, readable by the unprivileged user it runs as (t.TempDir's parent is not).
-	dir, err := os.MkdirTemp("", "zdcd-pgbouncer-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	conf := fmt.Sprintf(`[databases]
 * = host=%s port=%s
 
@@ -91,66 +164,64 @@ max_client_conn = 200
 default_pool_size = %d
 server_round_robin = %d
 `, u.Hostname(), u.Port(), port, filepath.Join(dir, "userlist.txt"), cfg.PoolMode, cfg.IgnoreStartupParameters, cfg.PoolSize, roundRobin)
-	userlist := fmt.Sprintf("%q %q\n", u.User.Username(), pw)
-	for name, content := range map[string]string{"pgbouncer.ini": conf, "userlist.txt": userlist} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+	files := map[string]string{"pgbouncer.ini": conf, "userlist.txt": fmt.Sprintf("%q %q\n", u.User.Username(), pw)}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			return err
+		}
+		if cred != nil {
+			if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
+				return err
+			}
 		}
 	}
-	cmd := exec.Command(bin, filepath.Join(dir, "pgbouncer.ini"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if os.Getuid() == 0 { // PgBouncer refuses to run as root
-		cred, err := unprivileged()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if cred != nil {
+		return os.Chown(dir, int(cred.Uid), int(cred.Gid))
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	return nil
+}
+
+// waitReady waits until PgBouncer answers a query, with the simple protocol: a readiness check
+// must not leave a prepared statement on a server connection a transaction pool hands on next.
+func (b *Bouncer) waitReady(ctx context.Context) error {
+	pc, err := pgx.ParseConfig(b.URL)
+	if err != nil {
+		return err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(pgbouncerReady):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-	u.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	through := u.String()
+	pc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	deadline := time.Now().Add(pgbouncerReady)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		// The simple protocol: a readiness check must not leave a prepared statement on a server
-		// connection a transaction pool hands to the test next.
-		var c *pgx.Conn
-		pc, err := pgx.ParseConfig(through)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-		c, err = pgx.ConnectConfig(ctx, pc)
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		c, err := pgx.ConnectConfig(cctx, pc)
 		if err == nil {
-			_, err = c.Exec(ctx, "SELECT 1")
+			_, err = c.Exec(cctx, "SELECT 1")
 			c.Close(context.Background())
 		}
 		cancel()
 		if err == nil {
-			return through
+			return nil
 		}
 		select {
-		case <-exited:
-			t.Fatalf("pgbouncer exited: %s", logs.String())
+		case <-b.exited:
+			return fmt.Errorf("pgbouncer exited: %s", b.logs.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pgbouncer not ready within %s: %v\n%s", pgbouncerReady, err, logs.String())
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("pgbouncer not ready within %s: %v\n%s", pgbouncerReady, err, b.logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Stop ends PgBouncer (SIGTERM, then SIGKILL) and removes its files.
+func (b *Bouncer) Stop() {
+	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-b.exited:
+	case <-time.After(pgbouncerReady):
+		_ = b.cmd.Process.Kill()
+		<-b.exited
+	}
+	os.RemoveAll(b.dir)
 }
