@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -134,14 +133,7 @@ func (r *Runner) probe(ctx context.Context, target *plan.MigrationKey, lockTimeo
 	kill := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 
 	out := &outputTail{max: 400}
-	var wg sync.WaitGroup
-	for _, p := range []io.Reader{stdout, stderr} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.stream(p, out, g.line)
-		}()
-	}
+	wg := r.streamAll(out, g.line, stdout, stderr)
 	gateDone, gateStopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(gateStopped)

@@ -465,14 +465,7 @@ func (r *Runner) attempt(ctx context.Context, mon *monitor, w *watch, batch []Mi
 	}
 
 	out := &outputTail{max: 400}
-	var wg sync.WaitGroup
-	for _, p := range []io.Reader{stdout, stderr} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.stream(p, out, g.line)
-		}()
-	}
+	wg := r.streamAll(out, g.line, stdout, stderr)
 
 	// The gate: the first verified session lets the command read django_migrations; an
 	// unverified one stops it there (session.go).
@@ -689,6 +682,20 @@ func (r *Runner) logRaw(line string) {
 
 func (r *Runner) logf(format string, args ...any) {
 	r.logRaw("       " + r.redact(fmt.Sprintf(format, args...)))
+}
+
+// streamAll reads each of readers with stream on its own goroutine; Wait on the result returns
+// once all of them reached their end.
+func (r *Runner) streamAll(out *outputTail, line func(string) bool, readers ...io.Reader) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, p := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.stream(p, out, line)
+		}()
+	}
+	return &wg
 }
 
 // outputTail keeps the last lines of the command's output.
