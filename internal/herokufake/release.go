@@ -133,14 +133,24 @@ func (s *Server) startRelease(a *app, r *release) {
 		size: "Basic", state: "starting", releaseID: r.id, releaseVersion: r.version, createdAt: now, updatedAt: now}
 	a.dynos = append(a.dynos, d)
 	s.procs.Add(1)
-	go s.runReleasePhase(a, r, d, sl.dir, sl.processTypes["release"], env)
+	// With SerializeReleases, each release phase waits for the one started before it: the turn
+	// is taken here, under s.mu and in version order (a mutex taken by the goroutines would let a
+	// later release phase run first).
+	var prev, mine chan struct{}
+	if s.opts.SerializeReleases {
+		prev, mine = a.lastPhase, make(chan struct{})
+		a.lastPhase = mine
+	}
+	go s.runReleasePhase(a, r, d, sl.dir, sl.processTypes["release"], env, prev, mine)
 }
 
-func (s *Server) runReleasePhase(a *app, r *release, d *dyno, dir, command string, env []string) {
+func (s *Server) runReleasePhase(a *app, r *release, d *dyno, dir, command string, env []string, prev, mine chan struct{}) {
 	defer s.procs.Done()
-	if s.opts.SerializeReleases {
-		a.phase.Lock()
-		defer a.phase.Unlock()
+	if prev != nil {
+		<-prev
+	}
+	if mine != nil {
+		defer close(mine)
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.ReleaseTimeout)
 	defer cancel()

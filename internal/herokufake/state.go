@@ -31,7 +31,8 @@ type app struct {
 	dynos                []*dyno
 	stackID, regionID    string
 	ownerID              string
-	phase                sync.Mutex // held by a running release phase with SerializeReleases
+	// lastPhase is closed when the newest release phase started ends (SerializeReleases).
+	lastPhase chan struct{}
 }
 
 type release struct {
