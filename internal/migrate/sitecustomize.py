@@ -172,7 +172,7 @@ def _pooling(connection, raw, pid):
         except Exception as e:
             b["error"] = "%s: %s" % (type(e).__name__, (str(e).strip().splitlines() or [""])[0])
         got.set()
-        done.wait(10)
+        done.wait(30)
         try:
             if conn is not None:
                 conn.rollback()
@@ -182,8 +182,11 @@ def _pooling(connection, raw, pid):
 
     threading.Thread(target=second, daemon=True).start()
     try:
-        if not got.wait(5):
-            return "a second session of the same settings got no server connection within 5 s while this one was idle (a pooler with no free server connection)"
+        # Only what a pooler alone can do is a verdict. A wait is not: a session pooler with a
+        # full pool makes the second session wait too (and keeps the settings), and so does a
+        # loaded machine.
+        if not got.wait(10):
+            return ""
         if "error" in b:
             if "pooling mode" in b["error"]:  # PgBouncer: "... not allowed in statement pooling mode"
                 return "statement pooling (%s)" % b["error"]
@@ -193,9 +196,9 @@ def _pooling(connection, raw, pid):
         again = {}
         t = threading.Thread(target=lambda: again.update(pid=a_pid()), daemon=True)
         t.start()
-        t.join(5)
+        t.join(10)
         if "pid" not in again:
-            return "transaction pooling: this session, idle, had to wait for a server backend while another session held a transaction"
+            return ""
         if again["pid"] != pid:
             return "transaction pooling: this session moved from server backend pid %d to pid %d between two statements" % (pid, again["pid"])
         return ""
