@@ -5,6 +5,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/release"
 )
@@ -13,8 +14,8 @@ import (
 // of code) as the release phase would: from the ledger, read without creating it (no ledger:
 // every one is unknown). The verdicts go into the result; one the ledger records as
 // incompatible makes the result unsafe, as it refuses the release.
-func judgeAhead(ctx context.Context, cfg *config.Config, a *analysed) error {
-	if len(a.plan.Ahead) == 0 {
+func judgeAhead(ctx context.Context, cfg *config.Config, a *judge.Judged) error {
+	if len(a.Plan.Ahead) == 0 {
 		return nil
 	}
 	s, err := connect(ctx, cfg)
@@ -28,13 +29,13 @@ func judgeAhead(ctx context.Context, cfg *config.Config, a *analysed) error {
 		return err
 	}
 	if ok {
-		if prov, err = store.Provenance(ctx, release.AheadKeys(a.plan.Ahead)); err != nil {
+		if prov, err = store.Provenance(ctx, release.AheadKeys(a.Plan.Ahead)); err != nil {
 			return err
 		}
 	}
-	a.result.Ahead = release.JudgeAhead(a.plan.Ahead, prov)
-	if aheadBlocks(a.result) {
-		a.result.Safe = false
+	a.Result.Ahead = release.JudgeAhead(a.Plan.Ahead, prov)
+	if aheadBlocks(a.Result) {
+		a.Result.Safe = false
 	}
 	return nil
 }

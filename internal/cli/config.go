@@ -18,7 +18,11 @@ func runConfig(ctx context.Context, args []string, io IO) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load()
+	return printConfig(opts, io)
+}
+
+func printConfig(opts ConfigOptions, io IO) error {
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}
@@ -26,4 +30,11 @@ func runConfig(ctx context.Context, args []string, io IO) error {
 		return cfg.PrintJSON(io.Out)
 	}
 	return cfg.Print(io.Out)
+}
+
+// loadConfig is the one place the commands load the configuration. It is to read io.Environ; for
+// now config.Load reads the process environment, which the in-process tests set to io.Environ.
+func loadConfig(io IO) (*config.Config, error) {
+	_ = io.Environ
+	return config.Load()
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/analysis/rules"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -102,7 +103,7 @@ var rollbackTo = regexp.MustCompile(`^Rollback to v([0-9]+)$`)
 // judgeAhead judges the applied migrations this code lacks. Incompatible ones refuse the
 // release (exit 1, recorded, and superseded at once: not a plan for the nightly window); the
 // others are reported in a line or two and the release goes on with its pending migrations.
-func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
+func (f *Flow) judgeAhead(ctx context.Context, a *judge.Judged) error {
 	if len(a.Plan.Ahead) == 0 {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 )
@@ -177,7 +178,7 @@ func TestFlowJudgeAhead(t *testing.T) {
 			if tt.fir {
 				f.Generation = heroku.Generation{Name: heroku.GenerationFir}
 			}
-			a := &Analysed{Plan: &plan.Plan{Ahead: tt.ahead}, Result: &analysis.Result{Safe: true}}
+			a := &judge.Judged{Plan: &plan.Plan{Ahead: tt.ahead}, Result: &analysis.Result{Safe: true}}
 			err := f.judgeAhead(context.Background(), a)
 			var e *Error
 			if tt.refused != (err != nil) || (err != nil && (!errors.As(err, &e) || e.Code != ExitRefused)) {

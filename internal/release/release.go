@@ -55,9 +55,11 @@ import (
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/report"
 )
 
 // Exit codes of DESIGN.md this package decides (2 comes from configuration errors).
@@ -77,16 +79,12 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Analysed is a judged plan.
-type Analysed struct {
-	Result *analysis.Result
-	Plan   *plan.Plan
-	// Context is what the rules knew; the runner reads the plan's locks through it.
-	Context analysis.Context
+// Judge plans and judges the pending migrations with the approvals given (*judge.Judge).
+type Judge interface {
+	Judge(ctx context.Context, approvals judge.Approvals) (*judge.Judged, error)
 }
 
-// Approvals returns the reviewed approvals in force for a plan's migrations.
-type Approvals func(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error)
+var _ Judge = (*judge.Judge)(nil)
 
 // Ledger is the part of the ledger a release writes (*ledger.Postgres).
 type Ledger interface {
@@ -139,10 +137,10 @@ type Flow struct {
 	// DB is the release's own session: the release lock, the ledger, the applied sets.
 	DB     *database.DB
 	Ledger Ledger
-	// Analyse plans and judges the pending migrations with the approvals given.
-	Analyse func(ctx context.Context, approvals Approvals) (*Analysed, error)
-	// Report writes the report of a judged plan.
-	Report   func(w io.Writer, r *analysis.Result) error
+	// Judge plans and judges the pending migrations, with the ledger's approvals.
+	Judge Judge
+	// Report is how the judged plan's text report is rendered (its paths' directories).
+	Report   report.Options
 	Backups  Backuper
 	Migrator Migrator
 	// Platform switches maintenance mode and scales dynos; nil without Heroku credentials.
@@ -236,7 +234,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	}
 
 	started := f.now()
-	a, err := f.Analyse(ctx, f.ledgerApprovals)
+	a, err := f.Judge.Judge(ctx, f.ledgerApprovals)
 	if err != nil {
 		f.step(ctx, "plan", started, false, err.Error())
 		code := 2
@@ -247,6 +245,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.finish(ctx, ledger.OutcomeFailed, code, err)
 		return err
 	}
+	f.say("%s", a.SettingsLine())
 	f.result = a.Result
 	for _, m := range a.Plan.Migrations {
 		f.pending = append(f.pending, m.Key())
@@ -264,7 +263,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.finish(ctx, ledger.OutcomeNothingPending, 0, nil)
 		return nil
 	}
-	if err := f.Report(f.Out, a.Result); err != nil {
+	if err := report.Render(f.Out, report.Text, a.Result, f.Report); err != nil {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, fmt.Errorf("write report: %w", err))
 	}
 	fmt.Fprintln(f.Out)
@@ -445,7 +444,7 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 }
 
 // migrate runs the migrate command and, when it fails, the recovery.
-func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
+func (f *Flow) migrate(ctx context.Context, a *judge.Judged) error {
 	before, err := f.DB.AppliedMigrations(ctx)
 	if err != nil {
 		return f.closeWindow(ctx, f.finishFailed(ctx, ledger.OutcomeFailed, ExitFailed, err))
