@@ -89,7 +89,7 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	if err != nil {
 		return err
 	}
-	if err := judgeAhead(ctx, cfg, a); err != nil {
+	if err := j.JudgeAhead(ctx, a); err != nil {
 		return err
 	}
 	res := a.Result
@@ -123,7 +123,7 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if !res.Allowed() || aheadBlocks(res) {
+	if !res.Allowed() || judge.AheadBlocks(res) {
 		return errRefused
 	}
 	return nil
