@@ -92,7 +92,6 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	if err := j.JudgeAhead(ctx, a); err != nil {
 		return err
 	}
-	res := a.Result
 	var traced *trace.Result
 	if opts.Trace {
 		if traced, err = traceScratch(ctx, cfg, opts, scratch, a); err != nil {
@@ -101,32 +100,37 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	}
 	wd, _ := io.Getwd()
 	ropts := report.Options{Color: io.OutIsTTY && format == report.Text, ProjectDir: absJoin(wd, cfg.ProjectDir), WorkDir: report.RepoRoot(io.Environ, wd)}
+	if err := writeCheck(io, format, ropts, a, traced); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if !a.Result.Allowed() || judge.AheadBlocks(a.Result) {
+		return errRefused
+	}
+	return nil
+}
+
+// writeCheck writes check's report of a judged plan: in text, which settings module the plan used
+// first (the JSON contract and the annotations are unchanged); with --trace, what the trace saw.
+func writeCheck(io IO, format report.Format, ropts report.Options, a *judge.Judged, traced *trace.Result) error {
 	if format == report.Text {
-		// Which settings module the plan used, first (the JSON contract and the annotations are
-		// unchanged).
 		if _, err := fmt.Fprintf(io.Out, "%s\n\n", a.SettingsLine()); err != nil {
-			return fmt.Errorf("write report: %w", err)
+			return err
 		}
 	}
 	switch {
 	case traced != nil && format == report.JSON:
-		err = writeTracedJSON(io, res, traced)
+		return writeTracedJSON(io, a.Result, traced)
 	case traced != nil:
-		if err = report.Render(io.Out, format, res, ropts); err == nil {
-			if _, err = fmt.Fprintln(io.Out); err == nil {
-				err = trace.WriteText(io.Out, traced)
-			}
+		if err := report.Render(io.Out, format, a.Result, ropts); err != nil {
+			return err
 		}
+		if _, err := fmt.Fprintln(io.Out); err != nil {
+			return err
+		}
+		return trace.WriteText(io.Out, traced)
 	default:
-		err = report.Render(io.Out, format, res, ropts)
+		return report.Render(io.Out, format, a.Result, ropts)
 	}
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if !res.Allowed() || judge.AheadBlocks(res) {
-		return errRefused
-	}
-	return nil
 }
 
 // writeTracedJSON writes the JSON report with one more top-level key, "trace" (an addition to
