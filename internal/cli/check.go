@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
-	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/report"
 	"github.com/zdcd/zdcd/internal/trace"
@@ -94,7 +92,11 @@ func check(ctx context.Context, opts CheckOptions, io IO) error {
 	}
 	var traced *trace.Result
 	if opts.Trace {
-		if traced, err = traceScratch(ctx, cfg, opts, scratch, a); err != nil {
+		traced, err = j.Replay(ctx, scratch, a, opts.TraceAllowSameDatabase)
+		if errors.Is(err, judge.ErrScratchIsProduction) {
+			return sameDatabaseError(cfg, scratch)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -147,7 +149,7 @@ func writeTracedJSON(io IO, res *analysis.Result, traced *trace.Result) error {
 }
 
 // scratchURL parses --trace-url and refuses the production database by its URL: the same host,
-// port and database name as the configuration's URL. (traceScratch asks the server too.)
+// port and database name as the configuration's URL. (judge.Judge.Replay asks the server too.)
 func scratchURL(cfg *config.Config, opts CheckOptions) (*config.DatabaseURL, error) {
 	u, err := config.ParseDatabaseURL(opts.TraceURL)
 	if err != nil {
@@ -162,40 +164,5 @@ func scratchURL(cfg *config.Config, opts CheckOptions) (*config.DatabaseURL, err
 
 func sameDatabaseError(cfg *config.Config, u *config.DatabaseURL) error {
 	return &usageError{msg: fmt.Sprintf("--trace-url names the same database as %s (%s): --trace runs the migrations' SQL for real and takes the locks they take; "+
-		"point it at a scratch copy of production (docs/trace.md), or pass --trace-allow-same-database if that is really what you want", cfg.DatabaseVar, target(u))}
-}
-
-// target is "host:port/dbname", never a password.
-func target(u *config.DatabaseURL) string {
-	return net.JoinHostPort(u.Host, strconv.Itoa(u.Port)) + "/" + u.Database
-}
-
-// traceScratch connects to the scratch database, makes sure it is not the production database and
-// starts where the plan starts, and traces the plan on it.
-func traceScratch(ctx context.Context, cfg *config.Config, opts CheckOptions, u *config.DatabaseURL, a *judge.Judged) (*trace.Result, error) {
-	db, err := database.Connect(ctx, u.ConnString(), "--trace-url")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close(context.WithoutCancel(ctx))
-	id, err := database.Identity(ctx, db.Conn)
-	if err != nil {
-		return nil, fmt.Errorf("scratch database at %s: %w", target(u), err)
-	}
-	if id == a.Identity && !opts.TraceAllowSameDatabase {
-		return nil, sameDatabaseError(cfg, u)
-	}
-	applied, err := db.AppliedMigrations(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("scratch database at %s: %w", target(u), err)
-	}
-	if err := trace.SameStart(a.Applied, applied); err != nil {
-		return nil, fmt.Errorf("the scratch database at %s does not start where the plan starts: %w", target(u), err)
-	}
-	res, err := trace.Run(ctx, db.Conn, a.Claims, trace.Options{StatementTimeout: cfg.StatementTimeout})
-	if err != nil {
-		return nil, fmt.Errorf("trace on the scratch database at %s: %w", target(u), err)
-	}
-	res.Target = target(u)
-	return res, nil
+		"point it at a scratch copy of production (docs/trace.md), or pass --trace-allow-same-database if that is really what you want", cfg.DatabaseVar, judge.Target(u))}
 }

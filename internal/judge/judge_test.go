@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/zdcd/zdcd/internal/analysis"
@@ -99,6 +100,15 @@ func TestJudgeWithApprovals(t *testing.T) {
 	}
 	if len(approved.Claims) == 0 {
 		t.Errorf("Trace: no claims kept")
+	}
+
+	// The judged database given as the scratch one, under another name: refused by its identity.
+	same, err := config.ParseDatabaseURL(strings.Replace(dbURL, "127.0.0.1", "localhost", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Replay(ctx, same, approved, false); !errors.Is(err, ErrScratchIsProduction) {
+		t.Errorf("replay on the judged database: got %v, want ErrScratchIsProduction", err)
 	}
 
 	failing := errors.New("ledger down")
