@@ -97,7 +97,7 @@ func (o ApproveOptions) validate() error {
 }
 
 func approve(ctx context.Context, opts ApproveOptions, io IO) error {
-	cfg, err := config.Load(io.Environ)
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,11 @@ func runConfig(ctx context.Context, args []string, io IO) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(io.Environ)
+	return printConfig(opts, io)
+}
+
+func printConfig(opts ConfigOptions, io IO) error {
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}
@@ -26,4 +30,10 @@ func runConfig(ctx context.Context, args []string, io IO) error {
 		return cfg.PrintJSON(io.Out)
 	}
 	return cfg.Print(io.Out)
+}
+
+// loadConfig is the one place the commands load the configuration: from io.Environ (the
+// process's, read with envconfig by System; a test's own in the in-process tests).
+func loadConfig(io IO) (*config.Config, error) {
+	return config.Load(io.Environ)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/ledger"
 )
 
@@ -54,7 +53,7 @@ func runHistory(ctx context.Context, args []string, io IO) error {
 // history prints the ledger. It reads only: a database without a ledger has no history, and
 // none is created.
 func history(ctx context.Context, opts HistoryOptions, io IO) error {
-	cfg, err := config.Load(io.Environ)
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/config"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/report"
 	"github.com/zdcd/zdcd/internal/sqlfiles"
@@ -55,7 +56,7 @@ func lint(ctx context.Context, opts LintOptions, io IO) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	cfg, err := config.Load(io.Environ)
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}
@@ -66,48 +67,16 @@ func lint(ctx context.Context, opts LintOptions, io IO) error {
 	if err != nil {
 		return err
 	}
-
-	var pl *plan.Plan
-	base := wd // migration files are relative to this
-	if len(opts.Paths) > 0 {
-		if pl, err = sqlfiles.Load(opts.Paths); err != nil {
-			return err
-		}
-	} else {
-		if pl, err = offlineDjangoPlan(ctx, cfg, io); err != nil {
-			return err
-		}
-		base = absJoin(wd, cfg.ProjectDir)
-		// The project's own migrations: installed apps' (django.contrib, packages) are not
-		// the project's to change, and their files lie outside it (absolute paths).
-		own := pl.Migrations[:0]
-		for _, m := range pl.Migrations {
-			if !filepath.IsAbs(m.File) {
-				own = append(own, m)
-			}
-		}
-		pl.Migrations = own
+	pl, base, err := lintPlan(ctx, cfg, opts, io, wd)
+	if err != nil {
+		return err
 	}
-	if opts.Since != "" {
-		changed, err := changedSince(wd, opts.Since)
-		if err != nil {
-			return err
-		}
-		keep := pl.Migrations[:0]
-		for _, m := range pl.Migrations {
-			if changed[absJoin(base, m.File)] {
-				keep = append(keep, m)
-			}
-		}
-		pl.Migrations = keep
-	}
-
 	var res *analysis.Result
 	if opts.Since != "" {
 		// The changed migrations ship together: one release.
-		res, err = judge(pl, cfg, version, nil)
+		res, err = judge.Plan(pl, cfg, version, nil)
 	} else {
-		res, err = judgeEach(pl, cfg, version)
+		res, err = judge.Each(pl, cfg, version)
 	}
 	if err != nil {
 		return err
@@ -121,21 +90,45 @@ func lint(ctx context.Context, opts LintOptions, io IO) error {
 	return nil
 }
 
-// judgeEach judges every migration as its own release, all earlier ones deployed: a table an
-// earlier migration created is an existing table with traffic by then.
-func judgeEach(pl *plan.Plan, cfg *config.Config, version int) (*analysis.Result, error) {
-	all := &analysis.Result{Safe: true, Nightly: cfg.NightlyBuild, ServerVersion: version, Migrations: []analysis.MigrationResult{}}
-	for _, m := range pl.Migrations {
-		one := *pl
-		one.Migrations = []plan.Migration{m}
-		res, err := judge(&one, cfg, version, nil)
-		if err != nil {
-			return nil, err
+// lintPlan is the plan lint judges: the SQL files given, or the Django project's own
+// migrations; with --since, only those changed since the ref. base is the directory the plan's
+// files are relative to.
+func lintPlan(ctx context.Context, cfg *config.Config, opts LintOptions, io IO, wd string) (pl *plan.Plan, base string, err error) {
+	base = wd
+	if len(opts.Paths) > 0 {
+		if pl, err = sqlfiles.Load(opts.Paths); err != nil {
+			return nil, "", err
 		}
-		all.Migrations = append(all.Migrations, res.Migrations...)
-		all.Safe = all.Safe && res.Safe
+	} else {
+		if pl, err = newJudge(cfg, io).OfflinePlan(ctx); err != nil {
+			return nil, "", err
+		}
+		base = absJoin(wd, cfg.ProjectDir)
+		// The project's own migrations: installed apps' (django.contrib, packages) are not
+		// the project's to change, and their files lie outside it (absolute paths).
+		own := pl.Migrations[:0]
+		for _, m := range pl.Migrations {
+			if !filepath.IsAbs(m.File) {
+				own = append(own, m)
+			}
+		}
+		pl.Migrations = own
 	}
-	return all, nil
+	if opts.Since == "" {
+		return pl, base, nil
+	}
+	changed, err := changedSince(wd, opts.Since)
+	if err != nil {
+		return nil, "", err
+	}
+	keep := pl.Migrations[:0]
+	for _, m := range pl.Migrations {
+		if changed[absJoin(base, m.File)] {
+			keep = append(keep, m)
+		}
+	}
+	pl.Migrations = keep
+	return pl, base, nil
 }
 
 // parsePGVersion reads "15", "15.4", "9.6", "9.6.24" or "150004" as server_version_num.

@@ -1,6 +1,7 @@
 // Package cli is zdcd-release's command line: one file per subcommand, each parsing its flags
 // into an Options struct and calling run(opts). Errors come back to Main, the one place that
-// maps them to the exit codes of DESIGN.md.
+// maps them to the exit codes of DESIGN.md. The judgement of a plan lives in internal/judge; the
+// tests run the commands in-process (Main with an IO of buffers and an injected environment).
 package cli
 
 import (

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/journal"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/nightly"
@@ -21,7 +21,7 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(io.Environ)
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}
@@ -41,8 +41,8 @@ func runNightly(ctx context.Context, args []string, io IO) error {
 	// tell which one migrate will use, that release would stop at exit 2 inside the window.
 	// Refuse before maintenance mode. (Other problems of the project are the release phase's to
 	// report; this run does not plan.)
-	settings, err := preflightSettings(ctx, cfg, io)
-	if isAmbiguousSettings(err) {
+	settings, err := newJudge(cfg, io).ResolveSettings(ctx)
+	if judge.IsAmbiguousSettings(err) {
 		return err
 	}
 	hc, err := heroku.New(cfg, heroku.Options{Log: io.Out, PollInterval: cfg.APIPollInterval})

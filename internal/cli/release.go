@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/zdcd/zdcd/internal/analysis"
 	"github.com/zdcd/zdcd/internal/childenv"
 	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
@@ -16,7 +15,6 @@ import (
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/pgbackup"
-	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/release"
 	"github.com/zdcd/zdcd/internal/report"
 	"github.com/zdcd/zdcd/internal/version"
@@ -38,7 +36,7 @@ func runRelease(ctx context.Context, args []string, io IO) error {
 }
 
 func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr error) {
-	cfg, err := config.Load(io.Environ)
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}
@@ -51,9 +49,10 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 	if _, err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
+	j := newJudge(cfg, io)
 	// Before the ledger, a backup or maintenance mode: a settings module zdcd cannot tell is
 	// exit 2 with nothing changed.
-	if _, err := preflightSettings(ctx, cfg, io); err != nil {
+	if _, err := j.ResolveSettings(ctx); err != nil {
 		return err
 	}
 	start := io.Start
@@ -76,19 +75,54 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 		return err
 	}
 	defer s.close(ctx)
-	db, store, dbURL := s.db, s.store, s.url
-	serverVersion, err := db.ServerVersion(ctx)
+	serverVersion, err := s.db.ServerVersion(ctx)
 	if err != nil {
 		return err
 	}
+	wd, _ := io.Getwd()
+	flow := &release.Flow{
+		Config:   cfg,
+		DB:       s.db,
+		Ledger:   s.store,
+		Judge:    j,
+		Report:   report.Options{ProjectDir: cfg.ProjectDir, WorkDir: wd},
+		Migrator: release.RunnerMigrator{Runner: migrate.New(cfg, io.Environ, io.Out)},
+		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
+			return s.reopen(ctx, cfg)
+		},
+		Out:      io.Out,
+		Deadline: start.Add(cfg.ReleaseDeadline),
+	}
+	flow.Info, flow.Description = releaseInfo(ctx, cfg, hc, serverVersion, io)
+	if hc != nil {
+		flow.Platform = hc
+		flow.Generation = gen
+		flow.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
+	} else {
+		var tmpDir string
+		if flow.Backups, tmpDir, err = localBackups(cfg, s.url, serverVersion, io); err != nil {
+			return err
+		}
+		if tmpDir != "" {
+			defer func() { removeBackupDir(tmpDir, runErr, io.Out) }()
+		}
+		if childenv.Value(io.Environ, "DYNO") != "" {
+			fmt.Fprintln(io.Out, "-----> warning: HEROKU_API_KEY is not set: backups go to a pg_dump file on this dyno, and a restore cannot switch on maintenance mode. Set HEROKU_API_KEY and HEROKU_APP_NAME (docs/configuration.md).")
+		}
+	}
+	return flow.Run(ctx)
+}
 
+// releaseInfo is what is known about the release for the ledger, and its Heroku description
+// ("Rollback to v41": the release to roll back to when the schema is ahead), "" when unknown.
+func releaseInfo(ctx context.Context, cfg *config.Config, hc *heroku.Client, serverVersion int, io IO) (ledger.RunInfo, string) {
 	info := ledger.RunInfo{
 		Command:       ledger.CommandRelease,
 		AppName:       cfg.AppName,
 		ServerVersion: serverVersion,
 		ZdcdVersion:   version.String(),
 	}
-	description := "" // "Rollback to v41": the release to roll back to when the schema is ahead
+	description := ""
 	if v, ok := ledger.ParseReleaseVersion(childenv.Value(io.Environ, "HEROKU_RELEASE_VERSION")); ok {
 		info.ReleaseVersion = v
 		if hc != nil {
@@ -101,51 +135,7 @@ func runReleaseFlow(ctx context.Context, opts ReleaseOptions, io IO) (runErr err
 			}
 		}
 	}
-
-	flow := &release.Flow{
-		Config: cfg,
-		DB:     db,
-		Ledger: store,
-		Analyse: func(ctx context.Context, approvals release.Approvals) (*release.Analysed, error) {
-			a, err := analyse(ctx, cfg, io, analyseOptions{approvals: func(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error) {
-				return approvals(ctx, pl)
-			}})
-			if err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(io.Out, "-----> %s\n", settingsLine(cfg, a.plan.Settings))
-			return &release.Analysed{Result: a.result, Plan: a.plan, Context: a.context}, nil
-		},
-		Report: func(w stdio.Writer, r *analysis.Result) error {
-			wd, _ := io.Getwd()
-			return report.Render(w, report.Text, r, report.Options{ProjectDir: cfg.ProjectDir, WorkDir: wd})
-		},
-		Migrator: release.RunnerMigrator{Runner: migrate.New(cfg, io.Environ, io.Out)},
-		Reopen: func(ctx context.Context) (*database.DB, release.Ledger, error) {
-			return s.reopen(ctx, cfg)
-		},
-		Info:        info,
-		Description: description,
-		Out:         io.Out,
-		Deadline:    start.Add(cfg.ReleaseDeadline),
-	}
-	if hc != nil {
-		flow.Platform = hc
-		flow.Generation = gen
-		flow.Backups = release.NewHerokuBackuper(hc, cfg.AppName, cfg.DatabaseVar, io.Out)
-	} else {
-		var tmpDir string
-		if flow.Backups, tmpDir, err = localBackups(cfg, dbURL, serverVersion, io); err != nil {
-			return err
-		}
-		if tmpDir != "" {
-			defer func() { removeBackupDir(tmpDir, runErr, io.Out) }()
-		}
-		if childenv.Value(io.Environ, "DYNO") != "" {
-			fmt.Fprintln(io.Out, "-----> warning: HEROKU_API_KEY is not set: backups go to a pg_dump file on this dyno, and a restore cannot switch on maintenance mode. Set HEROKU_API_KEY and HEROKU_APP_NAME (docs/configuration.md).")
-		}
-	}
-	return flow.Run(ctx)
+	return info, description
 }
 
 // removeBackupDir deletes the temporary directory of a run's local backup (ZDCD_BACKUP_DIR

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 
-	"github.com/zdcd/zdcd/internal/config"
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/ledger"
@@ -20,7 +19,7 @@ func runRollback(ctx context.Context, args []string, io IO) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(io.Environ)
+	cfg, err := loadConfig(io)
 	if err != nil {
 		return err
 	}

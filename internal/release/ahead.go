@@ -9,91 +9,19 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zdcd/zdcd/internal/analysis"
-	"github.com/zdcd/zdcd/internal/analysis/rules"
 	"github.com/zdcd/zdcd/internal/journal"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
-	"github.com/zdcd/zdcd/internal/plan"
 )
 
-// JudgeAhead judges the applied migrations the code lacks (plan.Plan.Ahead) from what the ledger
-// recorded about them (prov, in the same order as the keys asked for: those with AfterCode).
-// Pure: the release and `check` share it.
-//
-//   - Recorded before every migration the code knows (AfterCode false): left behind, not judged.
-//   - A recorded plan holds it: incompatible when that plan found anything unsafe in it,
-//     approved or not, that outlasts the migration's run; compatible otherwise (a blocking index
-//     build or a table rewrite was a hazard while it ran, not for older code afterwards).
-//   - No recorded plan: unknown.
-func JudgeAhead(ahead []plan.Ahead, prov []ledger.Provenance) []analysis.Ahead {
-	byKey := map[plan.MigrationKey]ledger.Provenance{}
-	for _, p := range prov {
-		byKey[p.Key] = p
-	}
-	out := make([]analysis.Ahead, 0, len(ahead))
-	for _, a := range ahead {
-		j := analysis.Ahead{App: a.App, Name: a.Name, AppInstalled: a.AppInstalled, Verdict: analysis.AheadUnknown}
-		p, ok := byKey[a.Key()]
-		if ok && p.AppliedBy != nil {
-			j.AppliedByRelease, j.AppliedByRun = p.AppliedBy.ReleaseVersion, p.AppliedBy.ID
-		}
-		switch {
-		case !a.AfterCode:
-			j.Verdict = analysis.AheadLeftBehind
-		case ok && p.Known():
-			j.Verdict = analysis.AheadCompatible
-			for _, f := range p.Planned.Findings {
-				if f.Severity != analysis.Unsafe {
-					continue
-				}
-				if !BreaksOlderCode(f) {
-					// A lock or a rewrite while it ran: over once it was applied.
-					j.RunHazards = appendOnce(j.RunHazards, f.Rule)
-					continue
-				}
-				j.Verdict = analysis.AheadIncompatible
-				j.Findings = append(j.Findings, f)
-			}
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-// BreaksOlderCode reports whether a recorded finding means older code may not run on the schema
-// its migration left: an unsafe finding, approved or not, of a rule whose hazard outlasts the
-// run (not analysis.Rule.WhileRunning). A rule this binary does not know counts: fail closed.
-// The schema-ahead judgement and `zdcd-release rollback` share it.
-func BreaksOlderCode(f analysis.Finding) bool {
-	if f.Severity != analysis.Unsafe {
-		return false
-	}
-	r, ok := rules.ByName(f.Rule)
-	return !ok || !r.WhileRunning
-}
-
-func appendOnce(list []string, s string) []string {
-	if slices.Contains(list, s) {
-		return list
-	}
-	return append(list, s)
-}
-
-// AheadKeys are the keys of the ahead migrations the ledger is asked about (AfterCode).
-func AheadKeys(ahead []plan.Ahead) []plan.MigrationKey {
-	var keys []plan.MigrationKey
-	for _, a := range ahead {
-		if a.AfterCode {
-			keys = append(keys, a.Key())
-		}
-	}
-	return keys
-}
+// BreaksOlderCode is judge.BreaksOlderCode, kept here while internal/rollback calls it from
+// this package.
+func BreaksOlderCode(f analysis.Finding) bool { return judge.BreaksOlderCode(f) }
 
 // rollbackTo reads "Rollback to v41", Heroku's description of a rollback release. HEROKU.md 4.2
 // has that wording from memory, not from a recorded response: when a description does not match,
@@ -103,19 +31,19 @@ var rollbackTo = regexp.MustCompile(`^Rollback to v([0-9]+)$`)
 // judgeAhead judges the applied migrations this code lacks. Incompatible ones refuse the
 // release (exit 1, recorded, and superseded at once: not a plan for the nightly window); the
 // others are reported in a line or two and the release goes on with its pending migrations.
-func (f *Flow) judgeAhead(ctx context.Context, a *Analysed) error {
+func (f *Flow) judgeAhead(ctx context.Context, a *judge.Judged) error {
 	if len(a.Plan.Ahead) == 0 {
 		return nil
 	}
 	started := f.now()
-	prov, err := f.Ledger.Provenance(ctx, AheadKeys(a.Plan.Ahead))
+	prov, err := f.Ledger.Provenance(ctx, judge.AheadKeys(a.Plan.Ahead))
 	if err != nil {
 		f.step(ctx, journal.StepSchemaAhead, started, false, err.Error())
 		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed,
 			fmt.Errorf("the database has %d applied migration(s) this code does not contain, and the ledger cannot say whether the code runs on them: %w; nothing was changed", len(a.Plan.Ahead), err))
 	}
 	// Said in the lines below; not in a.Result, whose report would say it again.
-	judged := JudgeAhead(a.Plan.Ahead, prov)
+	judged := judge.Ahead(a.Plan.Ahead, prov)
 	groups := map[analysis.AheadVerdict][]analysis.Ahead{}
 	for _, j := range judged {
 		groups[j.Verdict] = append(groups[j.Verdict], j)

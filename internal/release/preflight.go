@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/zdcd/zdcd/internal/journal"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 )
@@ -13,7 +14,7 @@ import (
 // migrations are the plan's pending migrations as the runner takes them, and whether they are
 // applied one at a time. The first deploy has no traffic to protect: one command for all, one
 // Python start.
-func migrations(a *Analysed) ([]migrate.Migration, bool) {
+func migrations(a *judge.Judged) ([]migrate.Migration, bool) {
 	migs := migrate.FromPlan(a.Plan, a.Context)
 	return migs, !a.Result.Initial && migrate.OneAtATimeFor(migs)
 }
@@ -28,7 +29,7 @@ func migrations(a *Analysed) ([]migrate.Migration, bool) {
 // migration, and the run recorded as failed, not as a refusal for unsafe migrations (which the
 // nightly window would try to ship). A probe that cannot run (the database unreachable) is exit 3,
 // nothing changed.
-func (f *Flow) preflight(ctx context.Context, a *Analysed) error {
+func (f *Flow) preflight(ctx context.Context, a *judge.Judged) error {
 	migs, oneAtATime := migrations(a)
 	f.say("Pre-flight: checking that the migrate command's sessions run under lock_timeout %s and statement_timeout %s, with settings %s, on this database",
 		f.Config.LockTimeout, f.Config.StatementTimeout, orWord(a.Plan.Settings, "(the environment's)"))

@@ -56,22 +56,20 @@ import (
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/journal"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/migrate"
 	"github.com/zdcd/zdcd/internal/plan"
+	"github.com/zdcd/zdcd/internal/report"
 	"github.com/zdcd/zdcd/internal/window"
 )
 
-// Analysed is a judged plan.
-type Analysed struct {
-	Result *analysis.Result
-	Plan   *plan.Plan
-	// Context is what the rules knew; the runner reads the plan's locks through it.
-	Context analysis.Context
+// Judge plans and judges the pending migrations with the approvals given (*judge.Judge).
+type Judge interface {
+	Judge(ctx context.Context, approvals judge.Approvals) (*judge.Judged, error)
 }
 
-// Approvals returns the reviewed approvals in force for a plan's migrations.
-type Approvals func(ctx context.Context, pl *plan.Plan) ([]analysis.Allow, error)
+var _ Judge = (*judge.Judge)(nil)
 
 // Ledger is the part of the ledger a release writes (*ledger.Postgres).
 type Ledger interface {
@@ -124,10 +122,10 @@ type Flow struct {
 	// DB is the release's own session: the release lock, the ledger, the applied sets.
 	DB     *database.DB
 	Ledger Ledger
-	// Analyse plans and judges the pending migrations with the approvals given.
-	Analyse func(ctx context.Context, approvals Approvals) (*Analysed, error)
-	// Report writes the report of a judged plan.
-	Report   func(w io.Writer, r *analysis.Result) error
+	// Judge plans and judges the pending migrations, with the ledger's approvals.
+	Judge Judge
+	// Report is how the judged plan's text report is rendered (its paths' directories).
+	Report   report.Options
 	Backups  Backuper
 	Migrator Migrator
 	// Platform switches maintenance mode and scales dynos; nil without Heroku credentials.
@@ -221,7 +219,7 @@ func (f *Flow) Run(ctx context.Context) error {
 	}
 
 	started := f.now()
-	a, err := f.Analyse(ctx, f.ledgerApprovals)
+	a, err := f.Judge.Judge(ctx, f.ledgerApprovals)
 	if err != nil {
 		f.step(ctx, journal.StepPlan, started, false, err.Error())
 		code := 2
@@ -232,6 +230,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.finish(ctx, ledger.OutcomeFailed, code, err)
 		return err
 	}
+	f.say("%s", a.SettingsLine())
 	f.result = a.Result
 	for _, m := range a.Plan.Migrations {
 		f.pending = append(f.pending, m.Key())
@@ -249,7 +248,7 @@ func (f *Flow) Run(ctx context.Context) error {
 		f.finish(ctx, ledger.OutcomeNothingPending, 0, nil)
 		return nil
 	}
-	if err := f.Report(f.Out, a.Result); err != nil {
+	if err := report.Render(f.Out, report.Text, a.Result, f.Report); err != nil {
 		return f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, fmt.Errorf("write report: %w", err))
 	}
 	fmt.Fprintln(f.Out)
@@ -430,7 +429,7 @@ func (f *Flow) takeBackup(ctx context.Context) error {
 }
 
 // migrate runs the migrate command and, when it fails, the recovery.
-func (f *Flow) migrate(ctx context.Context, a *Analysed) error {
+func (f *Flow) migrate(ctx context.Context, a *judge.Judged) error {
 	before, err := f.DB.AppliedMigrations(ctx)
 	if err != nil {
 		return f.closeWindow(ctx, f.finishFailed(ctx, ledger.OutcomeFailed, journal.ExitFailed, err))
