@@ -13,6 +13,8 @@ SHELL_SCRIPTS := $(shell git ls-files '*.sh' bin .ci/run 2>/dev/null)
 # Go module proxy at a pinned version and kept beside the test caches.
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT := $(or $(ZDCD_CACHE_DIR),$(HOME)/.cache/zdcd)/bin/actionlint-$(ACTIONLINT_VERSION)
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(or $(ZDCD_CACHE_DIR),$(HOME)/.cache/zdcd)/bin/staticcheck-$(STATICCHECK_VERSION)
 
 .PHONY: all deps build test lint demo bench bench-downtime dist fuzz clean
 
@@ -25,12 +27,18 @@ build:
 	@mkdir -p dist
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/zdcd-release
 
-lint: $(ACTIONLINT)
+lint: $(ACTIONLINT) $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	@if [ -n "$(SHELL_SCRIPTS)" ]; then shellcheck -x $(SHELL_SCRIPTS); fi
 	$(ACTIONLINT) $$(git ls-files '.github/workflows/*.yml' '.github/workflows/*.yaml')
+
+$(STATICCHECK):
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d) && GOBIN=$$tmp GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && \
+	  mv $$tmp/staticcheck $@ && rm -rf $$tmp
 
 $(ACTIONLINT):
 	@mkdir -p $(dir $@)

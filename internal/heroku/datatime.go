@@ -58,6 +58,7 @@ func (d dataTime) time(field string) (*time.Time, error) {
 	}
 	t, err := parseDataTime(d.raw)
 	if err != nil {
+		//lint:ignore ST1005 "Data API" is a proper name
 		return nil, fmt.Errorf("Data API field %s = %q does not parse: %v", field, truncate(d.raw, 60), err)
 	}
 	return &t, nil

@@ -57,6 +57,8 @@ var ErrOutcomeUnknown = errors.New("outcome unknown (Heroku may have acted: chec
 // restore) when Heroku certainly did not start the transfer: it refused the request (a 4xx), or
 // it failed ambiguously and the transfers list holds no new one. A restore that was not started
 // did not touch the database.
+//
+//lint:ignore ST1005 "Heroku" is a proper name
 var ErrNotStarted = errors.New("Heroku did not start the transfer")
 
 // notStarted marks err as ErrNotStarted without changing its text.

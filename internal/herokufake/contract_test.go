@@ -52,7 +52,7 @@ func TestContractHerokuGoDecodesEveryResponse(t *testing.T) {
 		}
 	}
 
-	rel := waitRelease(t, e, dep.ID)
+	waitRelease(t, e, dep.ID)
 	app, err := e.svc.AppInfo(ctx, "myapp")
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestContractHerokuGoDecodesEveryResponse(t *testing.T) {
 		t.Error("runtime-dyno-metadata not enabled")
 	}
 
-	rel, err = e.svc.ReleaseInfo(ctx, "myapp", dep.ID)
+	rel, err := e.svc.ReleaseInfo(ctx, "myapp", dep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
