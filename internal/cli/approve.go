@@ -155,7 +155,7 @@ func approve(ctx context.Context, opts ApproveOptions, io IO) error {
 			what = "rule " + t.rule
 		}
 		fmt.Fprintf(io.Out, "Approved #%d: %s (%s), as planned by run %d (%s), until %s.\n",
-			id, t.key, what, t.runID, shortDigest(t.digest), expires.UTC().Format(time.RFC3339))
+			id, t.key, what, t.runID, ledger.ShortDigestLabeled(t.digest), expires.UTC().Format(time.RFC3339))
 		if len(t.unsafe) > 0 {
 			fmt.Fprintf(io.Out, "  It covers: %s.\n", strings.Join(t.unsafe, ", "))
 		}
@@ -240,14 +240,6 @@ func unsafeRules(fs []analysis.Finding) []string {
 	return out
 }
 
-func shortDigest(d string) string {
-	d = strings.TrimPrefix(d, "sha256:")
-	if len(d) > 12 {
-		d = d[:12]
-	}
-	return "sha256:" + d
-}
-
 // approvalState says whether an approval is in force.
 func approvalState(a ledger.Approval, now time.Time) string {
 	switch {
@@ -287,7 +279,7 @@ func writeApprovals(io IO, format string, list []ledger.Approval) error {
 		if !a.ExpiresAt.IsZero() {
 			expires = a.ExpiresAt.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Key(), rule, a.ApprovedBy, orDash(a.Source), shortDigest(a.Digest), expires, approvalState(a, now), a.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Key(), rule, a.ApprovedBy, orDash(a.Source), ledger.ShortDigestLabeled(a.Digest), expires, approvalState(a, now), a.Reason)
 	}
 	return tw.Flush()
 }

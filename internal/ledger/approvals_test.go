@@ -204,6 +204,9 @@ func TestPlanDigestsAreRecordedAndShown(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Migrations[1].Digest != d.Migrations[1].Digest {
 		t.Fatalf("run JSON: %v\n%s", err, buf.String())
 	}
+	if ShortDigestLabeled("sha256:0123456789abcdef") != "sha256:0123456789ab" || ShortDigestLabeled("md5:x") != "md5:x" {
+		t.Error("ShortDigestLabeled")
+	}
 	if ShortDigest("sha256:0123456789abcdef") != "0123456789ab" || ShortDigest("md5:x") != "md5:x" {
 		t.Errorf("ShortDigest")
 	}

@@ -193,6 +193,15 @@ func ShortDigest(digest string) string {
 	return hex
 }
 
+// ShortDigestLabeled is ShortDigest keeping the algorithm: "sha256:0123456789ab" (approve's list
+// and the nightly log name a digest this way). Other text is returned as is.
+func ShortDigestLabeled(digest string) string {
+	if short := ShortDigest(digest); short != digest {
+		return "sha256:" + short
+	}
+	return digest
+}
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

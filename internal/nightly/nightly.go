@@ -421,7 +421,7 @@ func (f *Flow) approve(ctx context.Context, unsafe []ledger.Migration) error {
 			return fmt.Errorf("approve %s.%s: %w", m.App, m.Name, err)
 		}
 		f.st.approvals = append(f.st.approvals, id)
-		f.detail("Approved %s.%s (%s) until %s.", m.App, m.Name, short(m.Digest), now.Add(f.Config.NightlyReleaseTimeout).UTC().Format(time.RFC3339))
+		f.detail("Approved %s.%s (%s) until %s.", m.App, m.Name, ledger.ShortDigestLabeled(m.Digest), now.Add(f.Config.NightlyReleaseTimeout).UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -883,13 +883,6 @@ func orWord(s, alt string) string {
 		return alt
 	}
 	return s
-}
-
-func short(digest string) string {
-	if len(digest) > 19 {
-		return digest[:19]
-	}
-	return digest
 }
 
 func capitalize(s string) string {

@@ -19,10 +19,6 @@ import (
 	"github.com/zdcd/zdcd/internal/ledger"
 )
 
-// BreaksOlderCode is judge.BreaksOlderCode, kept here while internal/rollback calls it from
-// this package.
-func BreaksOlderCode(f analysis.Finding) bool { return judge.BreaksOlderCode(f) }
-
 // rollbackTo reads "Rollback to v41", Heroku's description of a rollback release. HEROKU.md 4.2
 // has that wording from memory, not from a recorded response: when a description does not match,
 // the ledger's last succeeded release decides (aheadTarget).

@@ -10,7 +10,7 @@
 //   - Which migrations were applied by which release comes from the ledger: the applied sets of
 //     the release phase (and nightly) runs of the releases being undone. A migration is
 //     backward compatible when its recorded plan had no unsafe finding that outlasts the run
-//     (release.BreaksOlderCode: a blocking index build was a hazard while it ran, not for the
+//     (judge.BreaksOlderCode: a blocking index build was a hazard while it ran, not for the
 //     target's code afterwards); when all of them are,
 //     the target's code runs against the current schema: no restore, no downtime.
 //   - Otherwise the backup of the first undone release's run (taken before its migrations) is
@@ -41,6 +41,7 @@ import (
 	"github.com/zdcd/zdcd/internal/database"
 	"github.com/zdcd/zdcd/internal/heroku"
 	"github.com/zdcd/zdcd/internal/journal"
+	"github.com/zdcd/zdcd/internal/judge"
 	"github.com/zdcd/zdcd/internal/ledger"
 	"github.com/zdcd/zdcd/internal/plan"
 	"github.com/zdcd/zdcd/internal/release"
@@ -197,7 +198,7 @@ func (f *Flow) planDatabase(ctx context.Context, p *Plan) error {
 		unsafe := map[plan.MigrationKey]bool{}
 		for _, m := range d.Migrations {
 			for _, fd := range m.Findings {
-				if release.BreaksOlderCode(fd) {
+				if judge.BreaksOlderCode(fd) {
 					unsafe[m.Key()] = true
 				}
 			}
